@@ -1,0 +1,36 @@
+"""Answers a question from the curated knowledge base, asks for the city first when the answer depends on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from starlette.concurrency import run_in_threadpool
+
+from bot.answering import answer_question, outcome_control, outcome_slots
+from bot.dialogue import DialogueServices, TurnContext
+
+
+class ActionAnswerQuestion(Action):
+    def __init__(self, services: DialogueServices) -> None:
+        self.services = services
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        turn = TurnContext.from_tracker(tracker, self.services.default_language)
+        question = str((tracker.latest_message or {}).get("text") or "")
+        failed = int(tracker.get_slot("failed_turns") or 0)
+        outcome = await run_in_threadpool(answer_question, self.services, question, turn, failed)
+        control = outcome_control(self.services, outcome, turn, question)
+        if control["glueckauf"]:
+            dispatcher.utter_message(json_message=control)
+        dispatcher.utter_message(**outcome.as_message())
+        slots = {**outcome_slots(outcome, failed), "city": outcome.city or turn.city}
+        slots["pending_question"] = question if outcome.kind == "ask_city" else None
+        return [SlotSet(name, value) for name, value in slots.items()]

@@ -1,0 +1,82 @@
+"""`make bench-answers`: does a held-out question find the right knowledge entry, in its own language?
+
+Held-out questions (bench/answers/*.yml, never used for matching) go through the same answering code as the bot.
+Prints top-1 accuracy per language, the "not sure" rate and the wrong-answer rate (confident but wrong), and a
+sweep over the confidence threshold so its setting in bot/knowledge/index.py can be checked.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import defaultdict
+from dataclasses import replace
+from typing import Any
+
+import yaml
+
+from bench.report import percentile, table
+from bot.answering import answer_question
+from bot.app import build_dialogue_services
+from bot.dialogue import TurnContext
+from bot.i18n import catalog_for
+from bot.knowledge import index as index_module
+from bot.settings import PROJECT_ROOT, Settings
+
+
+def load_questions() -> list[dict[str, Any]]:
+    questions: list[dict[str, Any]] = []
+    for path in sorted((PROJECT_ROOT / "bench" / "answers").glob("*.yml")):
+        questions += yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return questions
+
+
+def evaluate(services: Any, questions: list[dict[str, Any]]) -> tuple[dict[str, list[str]], list[float]]:
+    """Per language: 'right', 'wrong' or 'not_sure' for every question; and latencies in ms."""
+    results: dict[str, list[str]] = defaultdict(list)
+    latencies = []
+    for q in questions:
+        turn = TurnContext("bench", q["lang"], q.get("city") or "bochum", q.get("audience"), "bench")
+        started = time.perf_counter()
+        outcome = answer_question(services, q["q"], turn)
+        latencies.append((time.perf_counter() - started) * 1000)
+        if outcome.kind in ("answer", "ask_city"):
+            verdict = "right" if outcome.entry_id == q["expected"] else "wrong"
+        else:
+            verdict = "not_sure"
+        results[q["lang"]].append(verdict)
+        results["all"].append(verdict)
+    return results, latencies
+
+
+def rates(verdicts: list[str]) -> tuple[float, float, float]:
+    n = len(verdicts) or 1
+    return verdicts.count("right") / n, verdicts.count("not_sure") / n, verdicts.count("wrong") / n
+
+
+def main() -> int:
+    settings = Settings()
+    services = build_dialogue_services(settings, catalog_for(settings.knowledge_dir / "ui"))
+    questions = [q for q in load_questions() if q["expected"] in services.knowledge.kb.entries]
+    skipped = len(load_questions()) - len(questions)
+    results, latencies = evaluate(services, questions)
+    languages = [*sorted(lang for lang in results if lang != "all"), "all"]
+    rows = [[lang, len(results[lang]), *rates(results[lang])] for lang in languages]
+    print(f"{len(questions)} held-out questions ({skipped} skipped: their entry does not exist)\n")
+    print(table(["language", "questions", "top-1", "not sure", "wrong"], rows))
+    print(f"\nlatency per question: p50 {percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} ms")
+
+    sweep = []
+    configured = index_module.CONFIDENT_SCORE
+    for threshold in (0.80, 0.82, 0.84, 0.85, 0.86, 0.87, 0.88, 0.90):
+        index_module.CONFIDENT_SCORE = threshold
+        swept, _ = evaluate(replace(services), questions)
+        sweep.append([f"{threshold:.2f}{' (set)' if threshold == configured else ''}", *rates(swept["all"])])
+    index_module.CONFIDENT_SCORE = configured
+    print()
+    print(table(["threshold", "top-1", "not sure", "wrong"], sweep))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

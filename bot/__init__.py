@@ -1,0 +1,1 @@
+"""Glückauf service: FastAPI gateway, rasa-sdk action server, conversations, handoff and channels."""

@@ -1,0 +1,101 @@
+"""Command line: `python -m bot run | migrate | kb-check`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from bot.settings import Settings
+
+
+def kb_check(settings: Settings) -> int:
+    from bot.knowledge.base import check_knowledge, load_knowledge
+
+    kb, problems = load_knowledge(settings.knowledge_dir)
+    problems += check_knowledge(kb, date.today())
+    for problem in problems:
+        print(problem)
+    errors = [p for p in problems if p.severity == "error"]
+    print(
+        f"knowledge: {len(kb.entries)} entries, {len(kb.contacts)} contacts, {len(kb.checklists)} checklists; "
+        f"{len(errors)} errors, {len(problems) - len(errors)} warnings"
+    )
+    return 1 if errors else 0
+
+
+def migrate(settings: Settings) -> int:
+    from bot.db import upgrade_database
+
+    upgrade_database(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def run(settings: Settings) -> int:
+    from bot.stack import run_stack
+
+    return run_stack(settings)
+
+
+def advisor_add(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+    import getpass
+
+    from bot.advisors import create_advisor
+    from bot.db import create_database_engine, create_session_factory, upgrade_database
+    from bot.errors import AppError
+    from bot.models import AdvisorRole
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+
+    async def add() -> None:
+        engine = create_database_engine(settings.database_url)
+        try:
+            async with create_session_factory(engine)() as session:
+                await create_advisor(
+                    session,
+                    email=args.email,
+                    name=args.name,
+                    password=password,
+                    role=AdvisorRole(args.role),
+                    languages=[code.strip() for code in args.languages.split(",") if code.strip()],
+                )
+        finally:
+            await engine.dispose()
+
+    upgrade_database(settings.database_url)
+    try:
+        asyncio.run(add())
+    except AppError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print(f"advisor {args.email} ({args.role}) created; log in at {settings.public_url}/console")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Glückauf service")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="migrate, start engine and service, wait until ready, print the URLs")
+    commands.add_parser("migrate", help="apply database migrations")
+    commands.add_parser("kb-check", help="validate knowledge/ (schema, languages, sources, contacts, age)")
+    advisor = commands.add_parser("advisor", help="manage advisor accounts").add_subparsers(
+        dest="action", required=True
+    )
+    add = advisor.add_parser("add", help="create an advisor (asks for the password)")
+    add.add_argument("--email", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", choices=["advisor", "admin"], default="advisor")
+    add.add_argument("--languages", default="de", help="comma-separated codes the advisor speaks, e.g. de,en,tr")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if args.command == "advisor":
+        return advisor_add(settings, args)
+    commands_by_name = {"run": run, "migrate": migrate, "kb-check": kb_check}
+    return commands_by_name[args.command](settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,213 @@
+"""The application factory: wires settings, database, engine client, action server and routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.action_server import create_executor
+from bot.channels.telegram import TelegramChannel
+from bot.console_auth import LoginThrottle, NotAuthenticated, SessionCodec
+from bot.db import create_database_engine, create_session_factory
+from bot.delivery import Delivery
+from bot.dialogue import DialogueServices
+from bot.engine_client import EngineClient
+from bot.errors import AppError, PayloadTooLarge
+from bot.events import EventBus
+from bot.i18n import Catalog, catalog_for
+from bot.knowledge.base import load_knowledge
+from bot.knowledge.index import KnowledgeIndex
+from bot.language import LanguageDetector
+from bot.office_hours import OfficeHours
+from bot.places import PlaceRecognizer
+from bot.rate_limit import RateLimiter
+from bot.router import MessageRouter
+from bot.routes import actions, chat, console, health, insights, knowledge, telegram, widget
+from bot.settings import Settings
+from bot.urgency import UrgencyDetector
+from engine.embedding import shared_embedder
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None, *, engine_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """Builds the app; `engine_transport` lets tests stand in for the engine's HTTP endpoint."""
+    settings = settings or Settings()
+    catalog = catalog_for(settings.knowledge_dir / "ui")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = create_database_engine(settings.database_url)
+        sessions = create_session_factory(database)
+        engine_client = EngineClient(settings.engine_url, settings.engine_timeout_seconds, engine_transport)
+        app.state.database = database
+        app.state.sessions = sessions
+        app.state.engine_client = engine_client
+        app.state.router = MessageRouter(
+            sessions, engine_client, catalog, settings.default_language, office_hours, events, app.state.delivery
+        )
+        services = await run_in_threadpool(build_dialogue_services, settings, catalog)
+        app.state.language_detector = LanguageDetector(settings.nlu_dir, ignore_words=services.places.names)
+        app.state.dialogue = services
+        app.state.executor = create_executor(services)
+        app.state.telegram = None
+        if settings.telegram_token:
+            app.state.telegram = TelegramChannel(
+                token=settings.telegram_token,
+                base_url=settings.telegram_api_url,
+                webhook_url=settings.telegram_webhook_url or None,
+                webhook_secret=settings.telegram_secret(),
+                sessions=sessions,
+                router=app.state.router,
+                catalog=catalog,
+                detector=lambda: app.state.language_detector,
+                office_hours=office_hours,
+                default_language=settings.default_language,
+            )
+            app.state.delivery.register("telegram", app.state.telegram)
+            await app.state.telegram.start()
+            log.info("telegram: %s mode", "webhook" if settings.telegram_webhook_url else "polling")
+        retry = asyncio.create_task(app.state.router.run_retry_loop(settings.engine_retry_interval_seconds))
+        try:
+            yield
+        finally:
+            if app.state.telegram is not None:
+                await app.state.telegram.stop()
+            retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retry
+            await engine_client.aclose()
+            await database.dispose()
+
+    app = FastAPI(
+        title="Glückauf",
+        summary="Multilingual advice bot for Bochum, Herne, Witten and Hattingen",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    events = EventBus()
+    office_hours = OfficeHours(settings.office_hours)
+    app.state.settings = settings
+    app.state.catalog = catalog
+    app.state.events = events
+    app.state.office_hours = office_hours
+    app.state.delivery = Delivery(events)
+    app.state.session_codec = SessionCodec(
+        settings.signing_key(), settings.console_session_hours * 3600, settings.public_url.startswith("https")
+    )
+    app.state.login_throttle = LoginThrottle(settings.login_attempts_per_15_minutes)
+    app.state.rate_limiter = RateLimiter(settings.messages_per_minute, 60)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origins(),
+        allow_methods=["GET", "POST", "PUT"],
+        allow_headers=["authorization", "content-type"],
+    )
+    app.include_router(health.router)
+    app.include_router(chat.router)
+    app.include_router(actions.router)
+    app.include_router(knowledge.router)
+    app.include_router(console.router)
+    app.include_router(insights.router)
+    app.include_router(telegram.router)
+    app.include_router(widget.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
+
+    @app.exception_handler(NotAuthenticated)
+    async def login_required(request: Request, exc: NotAuthenticated) -> Response:
+        if "text/html" in request.headers.get("accept", "") and request.method == "GET":
+            return RedirectResponse("/console/login", status_code=303)
+        return error_response(exc.status_code, exc.code, exc.detail)
+
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> JSONResponse:
+        message = exc.detail
+        language = getattr(request.state, "language", None)
+        if exc.catalog_key and language:
+            message = catalog.text(exc.catalog_key, language, **exc.values)
+        return error_response(exc.status_code, exc.code, message)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        code = {400: "invalid_body", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}" for e in exc.errors()
+        )
+        return error_response(422, "invalid_request", problems or "The request body is not valid JSON.")
+
+    return app
+
+
+def build_dialogue_services(settings: Settings, catalog: Catalog) -> DialogueServices:
+    """Loads knowledge and models once at start-up (seconds), never per request."""
+    kb, problems = load_knowledge(settings.knowledge_dir)
+    for problem in problems:
+        log.warning("knowledge: %s (left out)", problem)
+    index = KnowledgeIndex(kb, shared_embedder(), settings.cache_dir / "embeddings")
+    places = PlaceRecognizer(settings.knowledge_dir / "places.yml")
+    urgency = UrgencyDetector(settings.knowledge_dir / "urgency.yml")
+    return DialogueServices(catalog, settings.default_language, index, places, urgency)
+
+
+def error_response(status_code: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status_code)
+
+
+class BodySizeLimit:
+    """Answers 413 (JSON) to bodies above the limit before any of it is parsed or stored."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            # Chunked bodies declare no length: count while reading; the AppError handler answers 413.
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
+        await error_response(error.status_code, error.code, error.detail)(scope, receive, send)
+
+
+def app_from_environment() -> FastAPI:
+    """Entry point for `uvicorn --factory bot.app:app_from_environment`."""
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app(settings)

@@ -1,0 +1,1 @@
+"""Channel adapters: they turn a channel's updates into stored messages and deliver replies back."""

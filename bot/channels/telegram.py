@@ -1,0 +1,377 @@
+"""Telegram for candidates (python-telegram-bot 22): webhook in production, polling locally, off without a token.
+
+Every update is stored once (update ids are remembered, Telegram resends until acknowledged), then routed like any
+other message; replies and advisor messages go out through the delivery interface, with Telegram's flood limits
+(429 retry_after) and network errors retried, never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import NetworkError, RetryAfter
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import conversations
+from bot.dialogue import CITIES
+from bot.handoff import start_handoff
+from bot.i18n import Catalog
+from bot.language import LanguageDetector
+from bot.models import Conversation, DeliveryStatus, Message, ProcessedUpdate, utcnow
+from bot.office_hours import OfficeHours
+from bot.router import MessageRouter
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+MAX_LENGTH = 4096
+SEND_ATTEMPTS = 5
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+def split_message(text: str, limit: int = MAX_LENGTH) -> list[str]:
+    """Pieces of at most `limit` characters, cut at paragraph, then line, then word boundaries."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), 0) or max(window.rfind("\n"), 0) or max(window.rfind(" "), 0) or limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+def to_html(text: str) -> str:
+    """Escapes everything, then turns bare URLs into links: safe HTML for parse_mode=HTML."""
+    escaped = html.escape(text, quote=False)
+    return _URL.sub(lambda m: f'<a href="{html.escape(m.group(0))}">{m.group(0)}</a>', escaped)
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramChannel:
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: str,
+        webhook_url: str | None,
+        webhook_secret: str,
+        sessions: async_sessionmaker[AsyncSession],
+        router: MessageRouter,
+        catalog: Catalog,
+        detector: Callable[[], LanguageDetector],
+        office_hours: OfficeHours,
+        default_language: str,
+        retry_base_seconds: float = 1.0,
+    ) -> None:
+        self.webhook_url = webhook_url
+        self.webhook_secret = webhook_secret
+        self._sessions = sessions
+        self._router = router
+        self._catalog = catalog
+        self._detector = detector
+        self._office_hours = office_hours
+        self._default_language = default_language
+        self._retry_base = retry_base_seconds
+        builder = Application.builder().token(token).base_url(base_url)
+        if webhook_url:
+            builder = builder.updater(None)
+        self.application = builder.build()
+        self._register_handlers()
+
+    # ------------------------------------------------------------ life cycle
+
+    async def start(self) -> None:
+        await self.application.initialize()
+        if self.webhook_url:
+            await self.application.bot.set_webhook(
+                self.webhook_url, secret_token=self.webhook_secret, allowed_updates=Update.ALL_TYPES
+            )
+        elif self.application.updater is not None:
+            await self.application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await self.application.start()
+
+    async def stop(self) -> None:
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def process_webhook(self, data: dict[str, Any]) -> None:
+        await self.application.process_update(Update.de_json(data, self.application.bot))
+
+    # ------------------------------------------------------------ handlers
+
+    def _register_handlers(self) -> None:
+        app = self.application
+        app.add_handler(TypeHandler(Update, self._once), group=-1)
+        private = filters.ChatType.PRIVATE
+        for name, handler in (
+            ("start", self._on_start),
+            ("language", self._on_language),
+            ("city", self._on_city),
+            ("human", self._on_human),
+            ("privacy", self._on_privacy),
+            ("delete", self._on_delete),
+            ("help", self._on_help),
+        ):
+            app.add_handler(CommandHandler(name, handler, filters=private))
+        app.add_handler(CallbackQueryHandler(self._on_button))
+        app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, self._on_text))
+        app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, self._on_media))
+        app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE, self._on_group))
+        # Edited messages match no handler: the original was answered already.
+
+    async def _once(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Remember the update id before handling it; a resent update stops here."""
+        async with self._sessions() as session:
+            session.add(ProcessedUpdate(channel=CHANNEL, update_id=str(update.update_id)))
+            try:
+                await session.commit()
+            except IntegrityError:
+                log.info("telegram update %s already handled", update.update_id)
+                raise ApplicationHandlerStop from None
+
+    async def _conversation(self, update: Update) -> Conversation:
+        chat = update.effective_chat
+        user = update.effective_user
+        assert chat is not None
+        hint = (user.language_code or "")[:2] if user else ""
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(Conversation).where(Conversation.channel == CHANNEL, Conversation.external_id == str(chat.id))
+            )
+            if found is not None:
+                return found
+            conversation, _ = await conversations.start_conversation(session, channel=CHANNEL)
+            conversation.external_id = str(chat.id)
+            # Telegram's language_code is a channel hint: used until the user chooses or writes otherwise.
+            conversation.language = hint if self._catalog.supports(hint) else None
+            try:
+                await session.commit()
+            except IntegrityError:  # two first messages at once
+                await session.rollback()
+                return await self._conversation(update)
+            return conversation
+
+    def _language(self, conversation: Conversation) -> str:
+        return conversation.language or self._default_language
+
+    async def _on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        conversation = await self._conversation(update)
+        greeting = self._catalog.text("greeting", self._language(conversation))
+        await self._reply(
+            conversation,
+            f"{greeting}\n\n{self._catalog.text('choose_language', self._language(conversation))}",
+            self._language_keyboard(conversation),
+        )
+
+    async def _on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        conversation = await self._conversation(update)
+        await self._reply(
+            conversation,
+            self._catalog.text("choose_language", self._language(conversation)),
+            self._language_keyboard(conversation),
+        )
+
+    def _language_keyboard(self, conversation: Conversation) -> InlineKeyboardMarkup:
+        rows, row = [], []
+        for code, info in self._catalog.languages.items():
+            mark = "✓ " if code == conversation.language else ""
+            row.append(InlineKeyboardButton(f"{mark}{info.name}", callback_data=f"lang:{code}"))
+            if len(row) == 3:
+                rows.append(row)
+                row = []
+        return InlineKeyboardMarkup([*rows, row] if row else rows)
+
+    async def _on_city(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        conversation = await self._conversation(update)
+        keyboard = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(name, callback_data=f"city:{cid}") for cid, name in CITIES.items()]]
+        )
+        await self._reply(conversation, self._catalog.text("ask_city", self._language(conversation)), keyboard)
+
+    async def _on_human(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        conversation = await self._conversation(update)
+        async with self._sessions() as session:
+            conversation = await session.merge(conversation)
+            notice = await start_handoff(session, conversation, "asked", self._catalog, self._office_hours, utcnow())
+        await self.send(conversation, notice)
+
+    async def _on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        conversation = await self._conversation(update)
+        await self._reply(conversation, self._catalog.text("telegram_privacy", self._language(conversation)))
+
+    async def _on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        conversation = await self._conversation(update)
+        await self._reply(conversation, self._catalog.text("telegram_help", self._language(conversation)))
+
+    async def _on_delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        conversation = await self._conversation(update)
+        language = self._language(conversation)
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(self._catalog.text("button_yes", language), callback_data="delete:yes"),
+                    InlineKeyboardButton(self._catalog.text("button_no", language), callback_data="delete:no"),
+                ]
+            ]
+        )
+        await self._reply(conversation, self._catalog.text("telegram_delete_confirm", language), keyboard)
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        data = query.data or ""
+        conversation = await self._conversation(update)
+        if query.message is not None:
+            await query.edit_message_reply_markup(reply_markup=None)  # a button works once
+        kind, _, value = data.partition(":")
+        if kind == "lang" and self._catalog.supports(value):
+            await self._update(conversation, language=value, language_explicit=True)
+            await self._reply(conversation, self._catalog.text("language_set", value))
+        elif kind == "city" and value in CITIES:
+            await self._update(conversation, city=value)
+            await self._reply(
+                conversation, self._catalog.text("city_set", self._language(conversation), city=CITIES[value])
+            )
+        elif kind == "delete":
+            await self._delete(conversation, confirmed=value == "yes")
+        elif data.startswith("/"):
+            await self._handle_text(update, conversation, data)  # a button the bot sent: its payload is the answer
+
+    async def _update(self, conversation: Conversation, **fields: Any) -> None:
+        async with self._sessions() as session:
+            stored = await session.get(Conversation, conversation.id)
+            assert stored is not None
+            for key, value in fields.items():
+                setattr(stored, key, value)
+                setattr(conversation, key, value)
+            await session.commit()
+
+    async def _delete(self, conversation: Conversation, *, confirmed: bool) -> None:
+        language = self._language(conversation)
+        if not confirmed:
+            await self._reply(conversation, self._catalog.text("telegram_delete_cancelled", language))
+            return
+        async with self._sessions() as session:
+            await session.execute(delete(Conversation).where(Conversation.id == conversation.id))
+            await session.commit()
+        await self._send_text(conversation.external_id or "", self._catalog.text("telegram_deleted", language))
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        conversation = await self._conversation(update)
+        await self._handle_text(update, conversation, update.effective_message.text or "")
+
+    async def _handle_text(self, update: Update, conversation: Conversation, text: str) -> None:
+        try:
+            text = conversations.clean_text(text, MAX_LENGTH)
+        except Exception:  # empty after cleaning: nothing to answer
+            return
+        async with self._sessions() as session:
+            stored = await session.get(Conversation, conversation.id)
+            assert stored is not None
+            await conversations.store_user_message(
+                session,
+                stored,
+                text,
+                detector=self._detector(),
+                default_language=self._default_language,
+                client_message_id=f"tg:{update.update_id}",
+            )
+        await self._with_retries(
+            functools.partial(
+                self.application.bot.send_chat_action, int(conversation.external_id or 0), ChatAction.TYPING
+            )
+        )
+        await self._router.dispatch(conversation.id)  # replies reach the user through send()
+
+    async def _on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        conversation = await self._conversation(update)
+        await self._reply(conversation, self._catalog.text("telegram_text_only", self._language(conversation)))
+
+    async def _on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.text and message.text.startswith("/"):
+            hint = (update.effective_user.language_code or "")[:2] if update.effective_user else ""
+            language = hint if self._catalog.supports(hint) else self._default_language
+            await self._send_text(str(message.chat_id), self._catalog.text("telegram_group_note", language))
+
+    # ------------------------------------------------------------ sending
+
+    async def _reply(self, conversation: Conversation, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+        await self._send_text(conversation.external_id or "", text, keyboard)
+
+    async def send(self, conversation: Conversation, message: Message) -> None:
+        """The delivery interface: bot replies, advisor messages and notices; marks the message delivered."""
+        if message.private or not conversation.external_id:
+            return
+        buttons = (message.data or {}).get("buttons") or []
+        keyboard = (
+            InlineKeyboardMarkup([[InlineKeyboardButton(b["title"], callback_data=b["payload"][:64])] for b in buttons])
+            if buttons
+            else None
+        )
+        await self._send_text(conversation.external_id, message.text, keyboard)
+        async with self._sessions() as session:
+            stored = await session.get(Message, message.id)
+            if stored is not None:
+                stored.delivery_status = DeliveryStatus.DELIVERED
+                await session.commit()
+
+    async def _send_text(self, chat_id: str, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+        pieces = split_message(text) or [""]
+        for index, piece in enumerate(pieces):
+            markup = keyboard if index == len(pieces) - 1 else None
+            await self._with_retries(
+                functools.partial(
+                    self.application.bot.send_message,
+                    int(chat_id),
+                    to_html(piece),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            )
+
+    async def _with_retries(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                return await call()
+            except RetryAfter as exc:
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                await asyncio.sleep(_seconds(exc._retry_after))
+            except NetworkError:
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                await asyncio.sleep(self._retry_base * 2 ** (attempt - 1))
+        return None

@@ -1,0 +1,116 @@
+"""Advisor sessions: signed, expiring cookies with a CSRF token; login throttling without user enumeration."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from bot.errors import AppError
+from bot.models import Advisor, AdvisorRole
+
+COOKIE = "glueckauf_console"
+
+
+class NotAuthenticated(AppError):
+    status_code = 401
+    code = "login_required"
+    message = "Please log in."
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    message = "Your role may not do this."
+
+
+class CsrfFailed(AppError):
+    status_code = 403
+    code = "csrf_failed"
+    message = "The form has expired; reload the page and try again."
+
+
+class TooManyAttempts(AppError):
+    status_code = 429
+    code = "too_many_attempts"
+    message = "Too many login attempts. Please wait a few minutes."
+
+
+@dataclass(frozen=True)
+class ConsoleSession:
+    advisor_id: int
+    csrf: str
+
+
+class SessionCodec:
+    def __init__(self, secret: str, max_age_seconds: float, secure: bool) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt="console-session")
+        self.max_age = int(max_age_seconds)
+        self.secure = secure
+
+    def issue(self, response: Response, advisor: Advisor) -> ConsoleSession:
+        session = ConsoleSession(advisor.id, secrets.token_urlsafe(24))
+        token = self._serializer.dumps({"a": session.advisor_id, "c": session.csrf})
+        response.set_cookie(
+            COOKIE, token, max_age=self.max_age, httponly=True, samesite="strict", secure=self.secure, path="/"
+        )
+        return session
+
+    def read(self, request: Request) -> ConsoleSession | None:
+        token = request.cookies.get(COOKIE)
+        if not token:
+            return None
+        try:
+            data: dict[str, Any] = self._serializer.loads(token, max_age=self.max_age)
+        except BadSignature:  # also raised for expired sessions
+            return None
+        return ConsoleSession(int(data["a"]), str(data["c"]))
+
+    def clear(self, response: Response) -> None:
+        response.delete_cookie(COOKIE, path="/")
+
+
+def require_role(advisor: Advisor, *roles: AdvisorRole) -> None:
+    if advisor.role not in roles:
+        raise Forbidden()
+
+
+def check_csrf(request: Request, session: ConsoleSession, form_token: str | None = None) -> None:
+    sent = request.headers.get("x-csrf-token") or form_token or ""
+    if not secrets.compare_digest(sent, session.csrf):
+        raise CsrfFailed()
+
+
+class LoginThrottle:
+    """At most `limit` failed logins per client address and per e-mail address in a sliding 15-minute window."""
+
+    WINDOW = 15 * 60
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures[key]
+        while failures and failures[0] < now - self.WINDOW:
+            failures.popleft()
+        return failures
+
+    def check(self, *keys: str) -> None:
+        now = time.monotonic()
+        if any(len(self._recent(key, now)) >= self.limit for key in keys):
+            raise TooManyAttempts()
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        for key in keys:
+            self._recent(key, now).append(now)
+
+    def succeeded(self, *keys: str) -> None:
+        for key in keys:
+            self._failures.pop(key, None)

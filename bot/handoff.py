@@ -1,0 +1,297 @@
+"""Handoff to human advisors: bot → pending (queue) → human (claimed by exactly one advisor) → bot, or closed."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.errors import AppError, ConversationNotFound
+from bot.i18n import Catalog
+from bot.insights.events import record_event
+from bot.models import (
+    Advisor,
+    AdvisorRole,
+    ContactRequest,
+    Conversation,
+    ConversationState,
+    DeliveryStatus,
+    Direction,
+    InsightKind,
+    Message,
+    SenderKind,
+    utcnow,
+)
+from bot.office_hours import DAYS, OfficeHours
+
+MAX_ADVISOR_TEXT = 4000
+HANDOFF_REASONS = ("asked", "repeated_failure", "urgent")
+
+
+class NotClaimable(AppError):
+    status_code = 409
+    code = "not_claimable"
+    message = "This conversation is not waiting for an advisor."
+
+
+class AlreadyClaimed(AppError):
+    status_code = 409
+    code = "already_claimed"
+    message = "Another advisor has already taken this conversation."
+
+
+class NotYourConversation(AppError):
+    status_code = 409
+    code = "not_your_conversation"
+    message = "Claim the conversation before you reply; only its advisor (or an admin) can act on it."
+
+
+class TextTooLong(AppError):
+    status_code = 422
+    code = "text_too_long"
+    message = f"At most {MAX_ADVISOR_TEXT} characters."
+
+
+class EmptyText(AppError):
+    status_code = 422
+    code = "text_empty"
+    message = "Write something first."
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    position: int
+    estimated_minutes: int | None
+
+
+def _reason(reason: str) -> str:
+    return reason if reason in HANDOFF_REASONS else "asked"
+
+
+async def request_handoff(session: AsyncSession, conversation: Conversation, reason: str) -> QueueStatus:
+    """Puts the conversation in the advisors' queue (idempotent while it waits) and says where it stands."""
+    if conversation.state == ConversationState.BOT:
+        conversation.state = ConversationState.PENDING
+        conversation.handoff_reason = _reason(reason)
+        conversation.handoff_requested_at = utcnow()
+        record_event(session, InsightKind.HANDOFF_REQUESTED, conversation, reason=conversation.handoff_reason)
+        await session.flush()
+    return await queue_status(session, conversation)
+
+
+async def queue_status(session: AsyncSession, conversation: Conversation) -> QueueStatus:
+    ahead = await session.scalar(
+        select(func.count()).where(
+            Conversation.state == ConversationState.PENDING,
+            Conversation.handoff_requested_at < conversation.handoff_requested_at,
+        )
+    )
+    position = int(ahead or 0) + 1
+    typical = await typical_wait(session)
+    return QueueStatus(position, None if typical is None else max(1, round(typical.total_seconds() / 60 * position)))
+
+
+async def typical_wait(session: AsyncSession, sample: int = 50) -> timedelta | None:
+    """Median time from request to claim over the last claims: an honest estimate, or none without data."""
+    rows = (
+        await session.execute(
+            select(Conversation.handoff_requested_at, Conversation.claimed_at)
+            .where(Conversation.claimed_at.is_not(None), Conversation.handoff_requested_at.is_not(None))
+            .order_by(Conversation.claimed_at.desc())
+            .limit(sample)
+        )
+    ).all()
+    waits = [(claimed - requested).total_seconds() for requested, claimed in rows if claimed and requested]
+    return timedelta(seconds=statistics.median(waits)) if waits else None
+
+
+async def claim_conversation(session: AsyncSession, conversation_id: str, advisor: Advisor) -> Conversation:
+    """Atomic: one conditional UPDATE; of many simultaneous claims exactly one changes a row."""
+    result = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.state == ConversationState.PENDING)
+        .values(state=ConversationState.HUMAN, advisor_id=advisor.id, claimed_at=utcnow(), updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    conversation = await session.get(Conversation, conversation_id, populate_existing=True)
+    if conversation is None:
+        raise ConversationNotFound()
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        waited = (
+            (conversation.claimed_at - conversation.handoff_requested_at).total_seconds()
+            if (conversation.claimed_at and conversation.handoff_requested_at)
+            else None
+        )
+        record_event(session, InsightKind.HANDOFF_OUTCOME, conversation, reason="claimed", wait_seconds=waited)
+        await session.commit()
+        return conversation
+    if conversation.state == ConversationState.HUMAN and conversation.advisor_id != advisor.id:
+        owner = await session.get(Advisor, conversation.advisor_id) if conversation.advisor_id else None
+        raise AlreadyClaimed(f"{owner.name if owner else 'Another advisor'} has already taken this conversation.")
+    if conversation.state == ConversationState.HUMAN:
+        return conversation  # a double click by the same advisor
+    raise NotClaimable()
+
+
+def ensure_owner(conversation: Conversation, advisor: Advisor) -> None:
+    if conversation.state != ConversationState.HUMAN:
+        raise NotYourConversation()
+    if conversation.advisor_id != advisor.id and advisor.role != AdvisorRole.ADMIN:
+        raise NotYourConversation()
+
+
+def _checked(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise EmptyText()
+    if len(text) > MAX_ADVISOR_TEXT:
+        raise TextTooLong()
+    return text
+
+
+async def advisor_reply(session: AsyncSession, conversation: Conversation, advisor: Advisor, text: str) -> Message:
+    ensure_owner(conversation, advisor)
+    message = Message(
+        conversation_id=conversation.id,
+        direction=Direction.OUTBOUND,
+        sender=SenderKind.ADVISOR,
+        advisor_id=advisor.id,
+        text=_checked(text),
+        language=conversation.language,
+        delivery_status=DeliveryStatus.QUEUED,
+    )
+    session.add(message)
+    await session.commit()
+    return message
+
+
+async def add_note(session: AsyncSession, conversation: Conversation, advisor: Advisor, text: str) -> Message:
+    """A private note: stored with the conversation, never delivered to the user."""
+    note = Message(
+        conversation_id=conversation.id,
+        direction=Direction.OUTBOUND,
+        sender=SenderKind.ADVISOR,
+        advisor_id=advisor.id,
+        text=_checked(text),
+        private=True,
+        delivery_status=DeliveryStatus.DELIVERED,
+    )
+    session.add(note)
+    await session.commit()
+    return note
+
+
+async def hand_back(
+    session: AsyncSession, conversation: Conversation, advisor: Advisor, summary: str, notice: str
+) -> Message:
+    """The bot continues; the summary stays as a private note, the user gets `notice`."""
+    ensure_owner(conversation, advisor)
+    await add_note(session, conversation, advisor, summary)
+    conversation.state = ConversationState.BOT
+    conversation.advisor_id = None
+    record_event(session, InsightKind.HANDOFF_OUTCOME, conversation, reason="handed_back")
+    return await notify_user(session, conversation, notice)
+
+
+async def close_conversation(
+    session: AsyncSession, conversation: Conversation, advisor: Advisor, notice: str
+) -> Message:
+    if conversation.state == ConversationState.HUMAN:
+        ensure_owner(conversation, advisor)
+    conversation.state = ConversationState.CLOSED
+    record_event(session, InsightKind.HANDOFF_OUTCOME, conversation, reason="closed")
+    return await notify_user(session, conversation, notice)
+
+
+async def notify_user(session: AsyncSession, conversation: Conversation, text: str) -> Message:
+    """A system message to the user (advisor joined, bot continues, …); delivered like any reply."""
+    message = Message(
+        conversation_id=conversation.id,
+        direction=Direction.OUTBOUND,
+        sender=SenderKind.SYSTEM,
+        text=text,
+        language=conversation.language,
+        delivery_status=DeliveryStatus.QUEUED,
+    )
+    session.add(message)
+    await session.commit()
+    return message
+
+
+async def waiting_queue(session: AsyncSession, languages: list[str] | None = None) -> list[Conversation]:
+    query = select(Conversation).where(Conversation.state == ConversationState.PENDING)
+    if languages:
+        query = query.where(Conversation.language.in_(languages))
+    return list((await session.scalars(query.order_by(Conversation.handoff_requested_at))).all())
+
+
+def waiting_since(conversation: Conversation, now: datetime) -> timedelta:
+    return now - (conversation.handoff_requested_at or now)
+
+
+async def start_handoff(
+    session: AsyncSession,
+    conversation: Conversation,
+    reason: str,
+    catalog: Catalog,
+    office_hours: OfficeHours,
+    now: datetime,
+) -> Message:
+    """Queue the conversation when advisors are there; otherwise say when they are back and offer a contact
+    request instead — no queue that nobody will answer. Returns the notice stored for the user."""
+    language = conversation.language
+    if not office_hours.is_open(now):
+        record_event(session, InsightKind.HANDOFF_REQUESTED, conversation, reason=_reason(reason))
+        record_event(session, InsightKind.HANDOFF_OUTCOME, conversation, reason="nobody_available")
+        back = office_hours.next_opening(now)
+        if back is None:
+            return await notify_user(session, conversation, catalog.text("office_closed_no_hours", language))
+        local = back.astimezone(office_hours.timezone)
+        when = f"{catalog.text(f'day_{DAYS[local.weekday()]}', language)} {local:%d.%m.} {local:%H:%M}"
+        return await notify_user(session, conversation, catalog.text("office_closed", language, when=when))
+    status = await request_handoff(session, conversation, reason)
+    if status.estimated_minutes is None:
+        text = catalog.text("handoff_queued", language, position=status.position)
+    else:
+        text = catalog.text(
+            "handoff_queued_estimate", language, position=status.position, minutes=status.estimated_minutes
+        )
+    return await notify_user(session, conversation, text)
+
+
+class InvalidContact(AppError):
+    status_code = 422
+    code = "contact_invalid"
+    message = "Please give an e-mail address or a phone number."
+    catalog_key = "error_contact_invalid"
+
+
+class ConsentMissing(AppError):
+    status_code = 422
+    code = "consent_missing"
+    message = "Please confirm that we may contact you."
+    catalog_key = "error_consent_missing"
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()/.-]{6,20}$")
+
+
+async def store_contact_request(
+    session: AsyncSession, conversation: Conversation, contact: str, consent: bool, catalog: Catalog
+) -> Message:
+    contact = contact.strip()
+    if not (_EMAIL.match(contact) or (_PHONE.match(contact) and sum(c.isdigit() for c in contact) >= 6)):
+        raise InvalidContact()
+    if not consent:
+        raise ConsentMissing()
+    session.add(
+        ContactRequest(conversation_id=conversation.id, contact=contact, consent=True, language=conversation.language)
+    )
+    record_event(session, InsightKind.HANDOFF_OUTCOME, conversation, reason="contact_request")
+    return await notify_user(session, conversation, catalog.text("contact_request_thanks", conversation.language))

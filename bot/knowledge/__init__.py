@@ -1,0 +1,1 @@
+"""Curated, sourced knowledge: schema, loading and checks, retrieval, and composing answers."""

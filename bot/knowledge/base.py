@@ -1,0 +1,121 @@
+"""Loads knowledge/ into a KnowledgeBase and checks it: schema, languages, sources, contacts, age."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import yaml
+from pydantic import ValidationError
+
+from bot.knowledge.schema import CHECKLIST_LANGUAGES, CITY_IDS, REQUIRED_LANGUAGES, Checklist, Contact, Entry
+
+WARN_AFTER_DAYS = 180
+FAIL_AFTER_DAYS = 365
+Item = TypeVar("Item", Entry, Contact, Checklist)
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.path}: {self.message}"
+
+
+@dataclass
+class KnowledgeBase:
+    entries: dict[str, Entry] = field(default_factory=dict)
+    contacts: dict[str, Contact] = field(default_factory=dict)
+    checklists: dict[str, Checklist] = field(default_factory=dict)
+
+
+def load_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
+    """Everything that validates, plus a problem for each file that does not."""
+    problems: list[Problem] = []
+    kb = KnowledgeBase(
+        entries=_load_folder(directory / "entries", Entry, problems),
+        contacts=_load_folder(directory / "contacts", Contact, problems),
+        checklists=_load_folder(directory / "checklists", Checklist, problems),
+    )
+    return kb, problems
+
+
+def _load_folder(folder: Path, model: type[Item], problems: list[Problem]) -> dict[str, Item]:
+    items: dict[str, Item] = {}
+    for path in sorted(folder.glob("*.yml")):
+        item = _load(path, model, problems)
+        if item is None:
+            continue
+        if item.id != path.stem:
+            problems.append(Problem(str(path), f"id {item.id!r} differs from the file name"))
+        if item.id in items:
+            problems.append(Problem(str(path), f"duplicate id {item.id!r}"))
+        items[item.id] = item
+    return items
+
+
+def _load(path: Path, model: type[Item], problems: list[Problem]) -> Item | None:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return model.model_validate(raw)
+    except yaml.YAMLError as exc:
+        problems.append(Problem(str(path), f"not valid YAML: {exc}"))
+    except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            problems.append(Problem(str(path), f"{where}: {error['msg']}"))
+    return None
+
+
+def check_knowledge(kb: KnowledgeBase, today: date) -> list[Problem]:
+    """Rules beyond the schema; errors fail `make kb-check`, warnings are printed."""
+    problems: list[Problem] = []
+    for entry in kb.entries.values():
+        where = f"entries/{entry.id}.yml"
+        for lang in REQUIRED_LANGUAGES:
+            if lang not in entry.answer:
+                problems.append(Problem(where, f"answer in {lang!r} missing"))
+            if not entry.questions.get(lang):
+                problems.append(Problem(where, f"question variants in {lang!r} missing"))
+        for lang, translation in entry.answer.items():
+            if lang not in ("de", "en") and translation.reviewed:
+                problems.append(
+                    Problem(where, f"{lang}: only a native speaker's check may set reviewed: true", "warning")
+                )
+        problems += _dangling(where, entry.contacts, kb)
+        if entry.city_specific:
+            missing = [c for c in CITY_IDS if entry.serves(c) and not entry.contact_for(c)]
+            if missing:
+                problems.append(Problem(where, f"city-specific but no contact for {', '.join(missing)}"))
+        problems += _age(where, entry.last_verified, today)
+    for contact in kb.contacts.values():
+        problems += _age(f"contacts/{contact.id}.yml", contact.source.read, today)
+    for checklist in kb.checklists.values():
+        where = f"checklists/{checklist.id}.yml"
+        for step in checklist.steps:
+            problems += _dangling(f"{where} step {step.id}", step.contacts, kb)
+            for lang in CHECKLIST_LANGUAGES:
+                if lang not in step.title or lang not in step.text:
+                    problems.append(Problem(where, f"step {step.id}: {lang!r} missing"))
+        problems += _age(where, checklist.last_verified, today)
+    return problems
+
+
+def _dangling(where: str, contacts: dict[str, str], kb: KnowledgeBase) -> list[Problem]:
+    return [Problem(where, f"contact {cid!r} does not exist") for cid in contacts.values() if cid not in kb.contacts]
+
+
+def _age(where: str, verified: date, today: date) -> list[Problem]:
+    days = (today - verified).days
+    if days > FAIL_AFTER_DAYS:
+        return [Problem(where, f"last verified {days} days ago (limit {FAIL_AFTER_DAYS})")]
+    if days > WARN_AFTER_DAYS:
+        return [Problem(where, f"last verified {days} days ago; check it again soon", "warning")]
+    if days < 0:
+        return [Problem(where, "verification date lies in the future")]
+    return []

@@ -1,0 +1,114 @@
+"""The schema of knowledge/ (entries, contacts, checklists): pydantic models, validated by `make kb-check`."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+
+from bot.language import SUPPORTED_LANGUAGES
+
+CITY_IDS = ("bochum", "herne", "witten", "hattingen")
+MAX_ANSWER_CHARS = 700
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    url: HttpUrl
+    title: str = Field(min_length=3)
+    read: date
+
+
+class Translation(Strict):
+    text: str = Field(min_length=20, max_length=MAX_ANSWER_CHARS)
+    reviewed: bool
+
+
+class Entry(Strict):
+    id: str
+    topic: str
+    audience: list[Literal["candidate", "employer"]] = Field(min_length=1)
+    cities: Literal["all"] | list[Literal["bochum", "herne", "witten", "hattingen"]]
+    city_specific: bool = False
+    contacts: dict[str, str] = Field(default_factory=dict)
+    answer: dict[str, Translation]
+    questions: dict[str, list[str]]
+    sources: list[Source] = Field(min_length=1)
+    last_verified: date
+
+    @field_validator("id")
+    @classmethod
+    def _kebab(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("ids are kebab-case: lower-case letters, digits and hyphens")
+        return value
+
+    @field_validator("contacts")
+    @classmethod
+    def _contact_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = set(value) - {"all", *CITY_IDS}
+        if unknown:
+            raise ValueError(f"contact keys must be `all` or a city id, not {sorted(unknown)}")
+        return value
+
+    def contact_for(self, city: str | None) -> str | None:
+        return self.contacts.get(city or "") or self.contacts.get("all")
+
+    def serves(self, city: str | None) -> bool:
+        return self.cities == "all" or city is None or city in self.cities
+
+
+class OpeningHours(Strict):
+    days: list[Day] = Field(min_length=1)
+    opens: str
+    closes: str
+
+    @field_validator("opens", "closes")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if not _TIME.match(value):
+            raise ValueError("times are HH:MM (24 h)")
+        return value
+
+
+class Contact(Strict):
+    id: str
+    name: dict[str, str]
+    city: Literal["bochum", "herne", "witten", "hattingen", "region"]
+    address: str | None = None
+    opening_hours: list[OpeningHours] = Field(default_factory=list)
+    opening_hours_note: dict[str, str] = Field(default_factory=dict)
+    phone: str | None = None
+    email: str | None = None
+    website: HttpUrl | None = None
+    handles: list[str] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
+    source: Source
+
+
+class ChecklistStep(Strict):
+    id: str
+    title: dict[str, str]
+    text: dict[str, str]
+    contacts: dict[str, str] = Field(default_factory=dict)
+    sources: list[Source] = Field(min_length=1)
+
+
+class Checklist(Strict):
+    id: str
+    title: dict[str, str]
+    intro: dict[str, str]
+    steps: list[ChecklistStep] = Field(min_length=1)
+    last_verified: date
+
+
+REQUIRED_LANGUAGES = SUPPORTED_LANGUAGES
+CHECKLIST_LANGUAGES = ("de", "en")

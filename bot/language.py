@@ -1,0 +1,181 @@
+"""Which language a message is in, and whether the conversation should switch to it.
+
+Order of evidence: explicit choice > channel hint > confident detection on the text. Detection uses script rules
+(Arabic vs Persian letters, Ukrainian vs Russian letters), an exact-match lexicon of short messages taken from the
+NLU training data ("Hallo", "merci"), and lingua restricted to the supported languages for longer text. German
+office words ("Ausländerbehörde") and place names are removed first so they cannot pull a Russian sentence to German.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+SUPPORTED_LANGUAGES = ("de", "en", "tr", "ar", "uk", "ru", "es", "fr", "pl", "ro", "fa")
+SWITCH_CONFIDENCE = 0.8
+# Languages we recognise only to say politely that we do not speak them (they never become the conversation's).
+UNSUPPORTED_CONFIDENCE = 0.65  # on the held-out set no message in our languages scored above 0.5
+UNSUPPORTED_KNOWN = ("it", "nl", "pt", "sq", "hr", "sr", "bs", "hi", "zh", "vi", "ja", "ko", "el", "bg")
+
+# Letters that only one of two same-script languages uses.
+_PERSIAN_ONLY = set("پچژگکی")
+_ARABIC_ONLY = set("ةكيىأإؤ")
+_UKRAINIAN_ONLY = set("іїєґ")
+_RUSSIAN_ONLY = set("ыэъё")
+
+# German terms users keep in German whatever language they write in.
+_GERMAN_TERMS = frozenset(
+    """
+    ausländerbehörde auslaenderbehoerde bürgerbüro buergerbuero bürgeramt anmeldung abmeldung ummeldung jobcenter
+    agentur für arbeit arbeitsagentur kita krankenkasse aufenthaltstitel aufenthaltserlaubnis niederlassungserlaubnis
+    blaue karte chancenkarte führerschein fuehrerschein steuer-id steueridentifikationsnummer integrationskurs
+    sprachkurs anerkennung ihk hwk bamf wohnberechtigungsschein wbs termin
+    """.split()
+)
+_TOKEN = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Detection:
+    language: str | None
+    confidence: float
+    method: str
+
+
+_PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(_TOKEN.findall(unicodedata.normalize("NFC", text).casefold()))
+
+
+def _script(char: str) -> str:
+    try:
+        name = unicodedata.name(char)
+    except ValueError:
+        return "other"
+    for script in ("ARABIC", "CYRILLIC", "LATIN"):
+        if name.startswith(script):
+            return script.lower()
+    return "other"
+
+
+class LanguageDetector:
+    """Offline detector for short chat messages in the supported languages."""
+
+    def __init__(
+        self,
+        nlu_dir: Path | None = None,
+        languages: tuple[str, ...] = SUPPORTED_LANGUAGES,
+        ignore_words: Iterable[str] = (),
+    ) -> None:
+        """`ignore_words`: names that say nothing about the language (cities, districts)."""
+        self.languages = languages
+        self._nlu_dir = nlu_dir
+        self._ignored = _GERMAN_TERMS | {w for name in ignore_words for w in _normalise(name).split()}
+
+    @cached_property
+    def _lexicon(self) -> dict[str, tuple[str, ...]]:
+        """Short training examples (≤ 3 words) and the languages whose training data contain them."""
+        owners: dict[str, set[str]] = {}
+        for path in sorted(self._nlu_dir.glob("*.yml")) if self._nlu_dir else []:
+            if path.stem not in self.languages:
+                continue
+            for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+                for line in str(block.get("examples", "")).splitlines():
+                    example = _normalise(line.strip().removeprefix("- "))
+                    if example and len(example.split()) <= 3:
+                        owners.setdefault(example, set()).add(path.stem)
+        return {text: tuple(sorted(langs)) for text, langs in owners.items()}
+
+    @cached_property
+    def _lingua(self):  # type: ignore[no-untyped-def]
+        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+        codes = [*self.languages, *UNSUPPORTED_KNOWN]
+        wanted = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in codes]
+        return LanguageDetectorBuilder.from_languages(*wanted).build()
+
+    def detect(self, text: str) -> Detection:
+        if _PAYLOAD.match(text.strip()):
+            return Detection(None, 0.0, "button payload")  # "/affirm" is no language; keep the conversation's
+        normalised = _normalise(text)
+        if not normalised:
+            return Detection(None, 0.0, "no letters")
+        owners = self._lexicon.get(normalised, ())
+        if len(owners) == 1:
+            return Detection(owners[0], 0.95, "lexicon")
+        if owners:  # "hello" is English and French chat: let the statistics pick, without confidence
+            best = self._statistical(normalised, candidates=owners)
+            return Detection(best.language, min(best.confidence, 0.6), "lexicon+lingua")
+        words = [w for w in normalised.split() if w not in self._ignored]
+        content = " ".join(words)
+        scripts = Counter(_script(c) for c in content if c.isalpha())
+        if not scripts:
+            return Detection(None, 0.0, "only German terms")
+        script, _ = scripts.most_common(1)[0]
+        letters = set(content)
+        if script == "arabic":
+            return self._pick("fa", "ar", letters & _PERSIAN_ONLY, letters & _ARABIC_ONLY, content)
+        if script == "cyrillic":
+            return self._pick("uk", "ru", letters & _UKRAINIAN_ONLY, letters & _RUSSIAN_ONLY, content)
+        foreign = self._unsupported(content, script)
+        if foreign is not None:
+            return foreign
+        if script != "latin":
+            return Detection(None, 0.0, "unsupported script")
+        return self._statistical(content, candidates=("de", "en", "tr", "es", "fr", "pl", "ro"))
+
+    def _unsupported(self, text: str, script: str) -> Detection | None:
+        """A confident detection of a language we do not offer ("Dove posso registrarmi?")."""
+        if script == "latin" and len(text.split()) < 3:
+            return None
+        values = self._lingua.compute_language_confidence_values(text)
+        if not values:
+            return None
+        best = values[0]
+        code = best.language.iso_code_639_1.name.lower()
+        if code in UNSUPPORTED_KNOWN and (best.value >= UNSUPPORTED_CONFIDENCE or script not in ("latin", "cyrillic")):
+            return Detection(code, best.value, "unsupported language")
+        return None
+
+    def _pick(self, first: str, second: str, first_marks: set[str], second_marks: set[str], text: str) -> Detection:
+        if first_marks and not second_marks:
+            return Detection(first, 0.97, "script letters")
+        if second_marks and not first_marks:
+            return Detection(second, 0.97, "script letters")
+        return self._statistical(text, candidates=(first, second))
+
+    def _statistical(self, text: str, candidates: tuple[str, ...]) -> Detection:
+        allowed = [c for c in candidates if c in self.languages]
+        values = self._lingua.compute_language_confidence_values(text)
+        scores = {v.language.iso_code_639_1.name.lower(): v.value for v in values}
+        total = sum(scores.get(c, 0.0) for c in allowed) or 1.0
+        best = max(allowed, key=lambda c: scores.get(c, 0.0))
+        confidence = scores.get(best, 0.0) / total
+        # One or two words carry too little evidence for a statistical model.
+        if len(text.split()) < 3:
+            confidence = min(confidence, 0.6)
+        return Detection(best, confidence, "lingua")
+
+
+def conversation_language(current: str | None, detection: Detection, default: str, *, explicit: bool = False) -> str:
+    """The language to answer in: an explicit choice sticks; otherwise switch only on a confident detection.
+
+    A conversation without any language yet takes the best guess: it is better than the default.
+    """
+    supported = detection.language in SUPPORTED_LANGUAGES
+    if explicit and current:
+        return current
+    if current is None and supported:
+        return str(detection.language)
+    if supported and detection.confidence >= SWITCH_CONFIDENCE:
+        return str(detection.language)
+    return current or default

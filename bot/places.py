@@ -1,0 +1,66 @@
+"""Recognises the four cities, their districts and their names in other scripts with a spaCy EntityRuler.
+
+"Wanne-Eickel", "Бохуме" or "بوخوم" all become the canonical id (`herne`, `bochum`). A blank multilingual
+pipeline is enough: there is nothing to learn, only names to match, in any script.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import spacy
+import yaml
+
+
+@dataclass(frozen=True)
+class Place:
+    city: str
+    text: str
+    start: int
+    end: int
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+class PlaceRecognizer:
+    def __init__(self, places_file: Path) -> None:
+        data = yaml.safe_load(places_file.read_text(encoding="utf-8")) or {}
+        self._names: dict[str, str] = {}
+        self._city_names: dict[str, str] = {}
+        for city, info in (data.get("cities") or {}).items():
+            for name in info.get("names") or []:
+                self._city_names[_fold(str(name))] = city
+            for name in [*(info.get("names") or []), *(info.get("districts") or [])]:
+                self._names[_fold(str(name))] = city
+        self._nlp = spacy.blank("xx")
+        ruler = self._nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+        patterns = [{"label": "CITY", "pattern": name, "id": city} for name, city in self._names.items()]
+        ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._names)
+
+    def find(self, text: str) -> list[Place]:
+        doc = self._nlp(text)
+        found = [Place(ent.ent_id_, ent.text, ent.start_char, ent.end_char) for ent in doc.ents]
+        if found:
+            return found
+        # City names with a suffix we did not list ("Herneliyim", "Bochumer") still start a word. Districts are left
+        # out here: as word parts they are common German words ("Badewanne", "Lindenstraße").
+        folded = _fold(text)
+        for name, city in sorted(self._city_names.items(), key=lambda item: -len(item[0])):
+            match = re.search(rf"(?<!\w){re.escape(name)}", folded)
+            if match:
+                return [Place(city, text[match.start() : match.end()], match.start(), match.end())]
+        return []
+
+    def city(self, text: str) -> str | None:
+        """The city a message names, if it names exactly one."""
+        cities = {place.city for place in self.find(text)}
+        return cities.pop() if len(cities) == 1 else None

@@ -1,0 +1,222 @@
+"""Routes stored user messages: to the engine while the bot owns the conversation, never during a handoff.
+
+Inbound messages stay `queued` until the engine has answered them, in order; when the engine is down the user gets
+one "one moment, please" and a background loop delivers the backlog once the engine is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.delivery import Delivery
+from bot.dialogue import read_control
+from bot.engine_client import EngineClient, EngineUnavailable
+from bot.events import EventBus
+from bot.handoff import start_handoff
+from bot.i18n import Catalog
+from bot.insights.events import record_turn
+from bot.models import Conversation, ConversationState, DeliveryStatus, Direction, Message, SenderKind, utcnow
+from bot.office_hours import OfficeHours
+
+log = logging.getLogger(__name__)
+
+
+class MessageRouter:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        engine: EngineClient,
+        catalog: Catalog,
+        default_language: str,
+        office_hours: OfficeHours,
+        events: EventBus,
+        delivery: Delivery,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessions = sessions
+        self._engine = engine
+        self._catalog = catalog
+        self._default_language = default_language
+        self._office_hours = office_hours
+        self._events = events
+        self._delivery = delivery
+        self._clock = clock
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[conversation_id] = lock
+        return lock
+
+    async def dispatch(self, conversation_id: str) -> list[Message]:
+        """Send the conversation's queued user messages to the engine; store the replies and hand them to the
+        conversation's channel (push channels send them now, the web chat returns or pulls them)."""
+        async with self._lock(conversation_id):
+            conversation, replies = await self._dispatch(conversation_id)
+            for reply in replies:
+                if conversation is not None:
+                    await self._delivery.deliver(conversation, reply)
+            return replies
+
+    async def _dispatch(self, conversation_id: str) -> tuple[Conversation | None, list[Message]]:
+        async with self._sessions() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is None:
+                return None, []
+            if conversation.state != ConversationState.BOT:
+                # A human owns it (or it waits for one): the message is for the advisors, not the engine —
+                # not even later, after the hand-back.
+                for inbound in await _queued_inbound(session, conversation_id):
+                    inbound.delivery_status = DeliveryStatus.DELIVERED
+                await session.commit()
+                self._events.publish("message", conversation_id=conversation_id)
+                return conversation, []
+            replies: list[Message] = []
+            for inbound in await _queued_inbound(session, conversation_id):
+                if inbound.language and inbound.language not in self._catalog.languages:
+                    # A language we do not speak: say so in English and German, list ours; no guessing.
+                    inbound.delivery_status = DeliveryStatus.DELIVERED
+                    replies.append(self._unsupported_language_reply(session, conversation))
+                    await session.commit()
+                    continue
+                try:
+                    answers = await self._engine.send(conversation.id, inbound.text, _metadata(conversation))
+                except EngineUnavailable as exc:
+                    log.warning("engine unavailable for %s: %s", conversation_id, exc)
+                    inbound.attempts += 1
+                    if inbound.attempts == 1:
+                        replies.append(self._system_reply(session, conversation, "engine_unavailable"))
+                    await session.commit()
+                    break
+                inbound.delivery_status = DeliveryStatus.DELIVERED
+                handoff_reason: str | None = None
+                annotation: dict[str, Any] = {}
+                for answer in answers:
+                    control = read_control(answer.data, set(self._catalog.languages))
+                    if control:
+                        self._apply_update(conversation, control)
+                        handoff_reason = control.get("handoff") or handoff_reason
+                        annotation = control.get("knowledge") or {}
+                        if control.get("insight"):
+                            record_turn(session, conversation, control["insight"], inbound.text)
+                    if not answer.text:
+                        continue
+                    data = {k: v for k, v in answer.data.items() if k != "custom"}
+                    if annotation:  # Rasa splits an answer at blank lines: every part belongs to the entry
+                        data["knowledge"] = annotation
+                    reply = Message(
+                        conversation_id=conversation.id,
+                        direction=Direction.OUTBOUND,
+                        sender=SenderKind.BOT,
+                        text=answer.text,
+                        language=conversation.language,
+                        data=data or None,
+                        delivery_status=DeliveryStatus.QUEUED,
+                    )
+                    session.add(reply)
+                    replies.append(reply)
+                await session.commit()
+                if handoff_reason:
+                    notice = await start_handoff(
+                        session, conversation, handoff_reason, self._catalog, self._office_hours, self._clock()
+                    )
+                    replies.append(notice)
+                    self._events.publish("queue_changed", conversation_id=conversation.id)
+                    break  # a human owns what the user writes next
+            return conversation, replies
+
+    @staticmethod
+    def _apply_update(conversation: Conversation, control: dict[str, Any]) -> None:
+        if "language" in control:
+            conversation.language = control["language"]
+            conversation.language_explicit = True
+        if "city" in control:
+            conversation.city = control["city"]
+
+    def _unsupported_language_reply(self, session: AsyncSession, conversation: Conversation) -> Message:
+        names = ", ".join(info.name for info in self._catalog.languages.values())
+        text = "\n\n".join(self._catalog.text("unsupported_language", lang, languages=names) for lang in ("en", "de"))
+        message = Message(
+            conversation_id=conversation.id,
+            direction=Direction.OUTBOUND,
+            sender=SenderKind.SYSTEM,
+            text=text,
+            language="en",
+            delivery_status=DeliveryStatus.QUEUED,
+        )
+        session.add(message)
+        return message
+
+    def _system_reply(self, session: AsyncSession, conversation: Conversation, key: str) -> Message:
+        language = conversation.language or self._default_language
+        message = Message(
+            conversation_id=conversation.id,
+            direction=Direction.OUTBOUND,
+            sender=SenderKind.SYSTEM,
+            text=self._catalog.text(key, language),
+            language=language,
+            delivery_status=DeliveryStatus.QUEUED,
+        )
+        session.add(message)
+        return message
+
+    async def retry_queued(self) -> int:
+        """Dispatch every bot-owned conversation with a backlog; returns how many replies were produced."""
+        async with self._sessions() as session:
+            query = (
+                select(Message.conversation_id)
+                .join(Conversation)
+                .where(
+                    Message.direction == Direction.INBOUND,
+                    Message.delivery_status == DeliveryStatus.QUEUED,
+                    Conversation.state == ConversationState.BOT,
+                )
+                .distinct()
+            )
+            conversation_ids = list((await session.scalars(query)).all())
+        produced = 0
+        for conversation_id in conversation_ids:
+            produced += len(await self.dispatch(conversation_id))
+        return produced
+
+    async def run_retry_loop(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.retry_queued()
+                await self._delivery.redeliver_queued(self._sessions)
+            except Exception:  # a database restart must not end the loop
+                log.exception("retrying queued messages failed; trying again in %.0f s", interval)
+
+
+async def _queued_inbound(session: AsyncSession, conversation_id: str) -> list[Message]:
+    query = (
+        select(Message)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == Direction.INBOUND,
+            Message.delivery_status == DeliveryStatus.QUEUED,
+        )
+        .order_by(Message.id)
+    )
+    return list((await session.scalars(query)).all())
+
+
+def _metadata(conversation: Conversation) -> dict[str, str | None]:
+    return {
+        "conversation_id": conversation.id,
+        "language": conversation.language,
+        "city": conversation.city,
+        "audience": conversation.audience,
+        "channel": conversation.channel,
+    }

@@ -1,0 +1,50 @@
+"""POST /webhook: the Rasa action-server endpoint (`action_endpoint` in endpoints.yml points here)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.interfaces import ActionExecutionRejection, ActionMissingDomainException, ActionNotFoundException
+
+from bot.errors import AppError
+
+router = APIRouter(tags=["engine"])
+
+
+def get_executor(request: Request) -> ActionExecutor:
+    executor: ActionExecutor = request.app.state.executor
+    return executor
+
+
+class EngineTokenInvalid(AppError):
+    status_code = 403
+    code = "engine_token_invalid"
+    message = "Only the engine may run actions."
+
+
+def check_engine_token(request: Request, token: Annotated[str | None, Query()] = None) -> None:
+    expected: str = request.app.state.settings.action_endpoint_token
+    if expected and not secrets.compare_digest(token or "", expected):
+        raise EngineTokenInvalid()
+
+
+@router.post("/webhook", summary="Run a custom action (called by the Rasa engine)")
+async def run_action(
+    action_call: Annotated[dict[str, Any], Body()],
+    executor: Annotated[ActionExecutor, Depends(get_executor)],
+    _: Annotated[None, Depends(check_engine_token)],
+) -> JSONResponse:
+    try:
+        result = await executor.run(action_call)  # type: ignore[arg-type]
+    except ActionNotFoundException as exc:
+        return JSONResponse({"error": exc.message, "action_name": exc.action_name}, status_code=404)
+    except ActionExecutionRejection as exc:
+        return JSONResponse({"error": exc.message, "action_name": exc.action_name}, status_code=400)
+    except ActionMissingDomainException as exc:
+        # The protocol's "send me the full domain" answer.
+        return JSONResponse({"error": exc.message, "action_name": exc.action_name}, status_code=449)
+    return JSONResponse(result.model_dump() if result else None)

@@ -1,0 +1,184 @@
+"""The channel-neutral chat API: start a conversation, send a message, read the history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import conversations
+from bot.feedback import rate_answer
+from bot.handoff import start_handoff, store_contact_request
+from bot.models import Conversation, utcnow
+from bot.router import MessageRouter
+from bot.schemas import (
+    ContactRequestCreate,
+    ConversationCreate,
+    ConversationOut,
+    FeedbackCreate,
+    FeedbackResult,
+    HandoffCreate,
+    HandoffResult,
+    LanguageChoice,
+    MessageCreate,
+    MessageList,
+    MessageOut,
+    SendResult,
+)
+from bot.settings import Settings
+
+router = APIRouter(prefix="/api/conversations", tags=["chat"])
+
+
+async def get_session(request: Request):  # type: ignore[no-untyped-def]
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_router(request: Request) -> MessageRouter:
+    message_router: MessageRouter = request.app.state.router
+    return message_router
+
+
+def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip() or None
+    return None
+
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def authorised_conversation(
+    request: Request,
+    conversation_id: str,
+    session: Session,
+    token: Annotated[str | None, Depends(bearer_token)],
+) -> Conversation:
+    conversation = await conversations.get_authorised_conversation(session, conversation_id, token)
+    request.state.language = conversation.language  # error messages in the user's language
+    return conversation
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Start a conversation")
+async def start(
+    body: ConversationCreate, session: Session, settings: Annotated[Settings, Depends(get_settings)]
+) -> ConversationOut:
+    conversation, token = await conversations.start_conversation(
+        session, channel="web", language=body.language, city=body.city, audience=body.audience
+    )
+    return ConversationOut(id=conversation.id, token=token, language=conversation.language, state=conversation.state)
+
+
+@router.post("/{conversation_id}/messages", summary="Send a message; returns the replies")
+async def send(
+    request: Request,
+    body: MessageCreate,
+    session: Session,
+    conversation: Annotated[Conversation, Depends(authorised_conversation)],
+    settings: Annotated[Settings, Depends(get_settings)],
+    message_router: Annotated[MessageRouter, Depends(get_router)],
+) -> SendResult:
+    text = conversations.clean_text(body.text, settings.max_message_chars)
+    request.app.state.rate_limiter.hit(conversation.id)
+    message = await conversations.store_user_message(
+        session,
+        conversation,
+        text,
+        detector=request.app.state.language_detector,
+        default_language=settings.default_language,
+        client_message_id=body.client_message_id,
+    )
+    await message_router.dispatch(conversation.id)
+    # Everything after the user's message: the replies just produced plus any produced by an earlier retry.
+    replies = [m for m in await conversations.list_messages(session, conversation.id, message.id) if m.sender != "user"]
+    await conversations.mark_delivered(session, replies)
+    await session.refresh(conversation)
+    return SendResult(
+        message=MessageOut.model_validate(message),
+        replies=[MessageOut.model_validate(m) for m in replies],
+        language=conversation.language or settings.default_language,
+        state=conversation.state,
+    )
+
+
+@router.get("/{conversation_id}/messages", summary="The conversation's messages after a given id")
+async def history(
+    session: Session,
+    conversation: Annotated[Conversation, Depends(authorised_conversation)],
+    after: Annotated[int, Query(ge=0, description="Only messages with a larger id")] = 0,
+) -> MessageList:
+    messages = await conversations.list_messages(session, conversation.id, after)
+    await conversations.mark_delivered(session, messages)
+    return MessageList(
+        messages=[MessageOut.model_validate(m) for m in messages],
+        language=conversation.language,
+        state=conversation.state,
+    )
+
+
+@router.post("/{conversation_id}/handoff", summary="Ask for an advisor (widget button, Telegram /human)")
+async def ask_for_advisor(
+    request: Request,
+    session: Session,
+    conversation: Annotated[Conversation, Depends(authorised_conversation)],
+    body: HandoffCreate | None = None,
+) -> HandoffResult:
+    notice = await start_handoff(
+        session,
+        conversation,
+        body.reason if body else "asked",
+        request.app.state.catalog,
+        request.app.state.office_hours,
+        utcnow(),
+    )
+    request.app.state.events.publish("queue_changed", conversation_id=conversation.id)
+    await conversations.mark_delivered(session, [notice])
+    return HandoffResult(state=conversation.state, notice=MessageOut.model_validate(notice))
+
+
+@router.post(
+    "/{conversation_id}/contact-request",
+    status_code=status.HTTP_201_CREATED,
+    summary="Leave an e-mail address or phone number outside office hours (explicit consent)",
+)
+async def leave_contact(
+    request: Request,
+    body: ContactRequestCreate,
+    session: Session,
+    conversation: Annotated[Conversation, Depends(authorised_conversation)],
+) -> MessageOut:
+    notice = await store_contact_request(session, conversation, body.contact, body.consent, request.app.state.catalog)
+    request.app.state.events.publish("contact_request", conversation_id=conversation.id)
+    await conversations.mark_delivered(session, [notice])
+    return MessageOut.model_validate(notice)
+
+
+@router.put("/{conversation_id}/language", summary="Choose the conversation language (widget switcher)")
+async def choose_language(
+    body: LanguageChoice,
+    session: Session,
+    conversation: Annotated[Conversation, Depends(authorised_conversation)],
+) -> MessageList:
+    conversation.language = body.language
+    conversation.language_explicit = True
+    await session.commit()
+    return MessageList(messages=[], language=conversation.language, state=conversation.state)
+
+
+@router.post("/{conversation_id}/feedback", summary="Rate a knowledge answer 👍/👎 (the latest rating counts)")
+async def give_feedback(
+    request: Request,
+    body: FeedbackCreate,
+    session: Session,
+    conversation: Annotated[Conversation, Depends(authorised_conversation)],
+) -> FeedbackResult:
+    await rate_answer(session, conversation, body.message_id, body.helpful, body.comment)
+    thanks = request.app.state.catalog.text("feedback_thanks", conversation.language)
+    return FeedbackResult(message_id=body.message_id, feedback="up" if body.helpful else "down", thanks=thanks)

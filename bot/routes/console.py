@@ -1,0 +1,324 @@
+"""The advisor console: login, the queue, transcripts, claim, reply, notes, hand back, close, live updates."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import handoff
+from bot.advisors import authenticate
+from bot.console_auth import (
+    ConsoleSession,
+    LoginThrottle,
+    NotAuthenticated,
+    SessionCodec,
+    check_csrf,
+    require_role,
+)
+from bot.errors import ConversationNotFound
+from bot.events import EventBus
+from bot.i18n import Catalog
+from bot.models import Advisor, AdvisorRole, ContactRequest, Conversation, ConversationState, Message, utcnow
+from bot.routes.chat import get_session
+from bot.templating import templates
+
+router = APIRouter(prefix="/console", tags=["console"])
+Session = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_codec(request: Request) -> SessionCodec:
+    codec: SessionCodec = request.app.state.session_codec
+    return codec
+
+
+def get_bus(request: Request) -> EventBus:
+    bus: EventBus = request.app.state.events
+    return bus
+
+
+def get_catalog(request: Request) -> Catalog:
+    catalog: Catalog = request.app.state.catalog
+    return catalog
+
+
+async def any_login(
+    request: Request, session: Session, codec: Annotated[SessionCodec, Depends(get_codec)]
+) -> tuple[Advisor, ConsoleSession]:
+    """Whoever is logged in, whatever their role."""
+    login = codec.read(request)
+    advisor = await session.get(Advisor, login.advisor_id) if login else None
+    if login is None or advisor is None or not advisor.active:
+        raise NotAuthenticated()
+    return advisor, login
+
+
+AnyLogin = Annotated[tuple[Advisor, ConsoleSession], Depends(any_login)]
+
+
+async def staff_login(login: AnyLogin) -> tuple[Advisor, ConsoleSession]:
+    """Advisors and admins: the queue and transcripts are theirs; partners see only anonymous insights."""
+    require_role(login[0], AdvisorRole.ADVISOR, AdvisorRole.ADMIN)
+    return login
+
+
+Login = Annotated[tuple[Advisor, ConsoleSession], Depends(staff_login)]
+
+
+async def acting_advisor(request: Request, login: Login) -> Advisor:
+    """An advisor who may change something: logged in and sent the CSRF token."""
+    advisor, console_session = login
+    check_csrf(request, console_session)
+    return advisor
+
+
+Acting = Annotated[Advisor, Depends(acting_advisor)]
+
+
+# ---------------------------------------------------------------- pages
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+async def login_page(request: Request, error: str | None = None) -> HTMLResponse:
+    return templates.TemplateResponse(request, "console_login.html", {"error": error}, status_code=200)
+
+
+@router.post("/login", include_in_schema=False)
+async def login(
+    request: Request,
+    session: Session,
+    codec: Annotated[SessionCodec, Depends(get_codec)],
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    throttle: LoginThrottle = request.app.state.login_throttle
+    keys = (f"ip:{request.client.host if request.client else '?'}", f"email:{email.strip().casefold()}")
+    throttle.check(*keys)
+    advisor = await authenticate(session, email, password)
+    if advisor is None:
+        throttle.failed(*keys)
+        # The same answer for an unknown e-mail and a wrong password.
+        return templates.TemplateResponse(
+            request, "console_login.html", {"error": "E-mail or password is wrong."}, status_code=401
+        )
+    throttle.succeeded(*keys)
+    response = RedirectResponse("/console", status_code=303)
+    codec.issue(response, advisor)
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+async def logout(
+    request: Request,
+    login: AnyLogin,
+    codec: Annotated[SessionCodec, Depends(get_codec)],
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    check_csrf(request, login[1], csrf_token)
+    response = RedirectResponse("/console/login", status_code=303)
+    codec.clear(response)
+    return response
+
+
+@router.get("", response_class=HTMLResponse, include_in_schema=False)
+async def console_page(
+    request: Request, session: Session, codec: Annotated[SessionCodec, Depends(get_codec)]
+) -> Response:
+    login = codec.read(request)
+    advisor = await session.get(Advisor, login.advisor_id) if login else None
+    if login is None or advisor is None or not advisor.active:
+        return RedirectResponse("/console/login", status_code=303)  # expired or missing session
+    if advisor.role == AdvisorRole.PARTNER:
+        return RedirectResponse("/console/insights", status_code=303)
+    context = {"advisor": advisor, "csrf": login.csrf, "is_admin": advisor.role == AdvisorRole.ADMIN}
+    return templates.TemplateResponse(request, "console.html", context)
+
+
+# ---------------------------------------------------------------- API used by the console page
+
+
+class TextBody(BaseModel):
+    text: str = Field(max_length=handoff.MAX_ADVISOR_TEXT * 2)
+
+
+def _summary(conversation: Conversation, first_question: str | None, now: datetime) -> dict[str, Any]:
+    return {
+        "id": conversation.id,
+        "state": conversation.state,
+        "language": conversation.language,
+        "city": conversation.city,
+        "audience": conversation.audience,
+        "channel": conversation.channel,
+        "reason": conversation.handoff_reason,
+        "advisor_id": conversation.advisor_id,
+        "waiting_seconds": int(handoff.waiting_since(conversation, now).total_seconds()),
+        "first_question": first_question,
+    }
+
+
+async def _first_question(session: AsyncSession, conversation_id: str) -> str | None:
+    query = (
+        select(Message.text)
+        .where(Message.conversation_id == conversation_id, Message.sender == "user")
+        .order_by(Message.id)
+        .limit(1)
+    )
+    text: str | None = await session.scalar(query)
+    return text
+
+
+@router.get("/api/queue", summary="Waiting conversations, the advisor's own, and (admin) all open ones")
+async def queue(
+    session: Session,
+    login: Login,
+    languages: Annotated[str | None, Query(description="Comma-separated language codes")] = None,
+) -> dict[str, Any]:
+    advisor, _ = login
+    wanted = [code for code in (languages or "").split(",") if code] or None
+    now = utcnow()
+    waiting = await handoff.waiting_queue(session, wanted)
+    mine_query = select(Conversation).where(Conversation.state == ConversationState.HUMAN)
+    if advisor.role != AdvisorRole.ADMIN:
+        mine_query = mine_query.where(Conversation.advisor_id == advisor.id)
+    active = list((await session.scalars(mine_query.order_by(Conversation.claimed_at))).all())
+    return {
+        "waiting": [_summary(c, await _first_question(session, c.id), now) for c in waiting],
+        "active": [_summary(c, await _first_question(session, c.id), now) for c in active],
+        "advisor": {"id": advisor.id, "name": advisor.name, "role": advisor.role, "languages": advisor.languages},
+    }
+
+
+async def _conversation(session: AsyncSession, conversation_id: str) -> Conversation:
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise ConversationNotFound()
+    return conversation
+
+
+def _may_read(advisor: Advisor, conversation: Conversation) -> None:
+    """Advisors see the queue and their own conversations; admins see everything."""
+    if advisor.role == AdvisorRole.ADMIN or conversation.state == ConversationState.PENDING:
+        return
+    if conversation.advisor_id != advisor.id:
+        require_role(advisor, AdvisorRole.ADMIN)
+
+
+@router.get("/api/conversations/{conversation_id}", summary="Full transcript, notes and knowledge entries used")
+async def transcript(conversation_id: str, session: Session, login: Login) -> dict[str, Any]:
+    advisor, _ = login
+    conversation = await _conversation(session, conversation_id)
+    _may_read(advisor, conversation)
+    messages = (
+        await session.scalars(select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id))
+    ).all()
+    return {
+        "conversation": _summary(conversation, await _first_question(session, conversation_id), utcnow()),
+        "messages": [
+            {
+                "id": m.id,
+                "sender": m.sender,
+                "text": m.text,
+                "private": m.private,
+                "created_at": m.created_at.isoformat(),
+                "knowledge": (m.data or {}).get("knowledge"),
+            }
+            for m in messages
+        ],
+    }
+
+
+@router.post("/api/conversations/{conversation_id}/claim", summary="Take the conversation (409 if someone was faster)")
+async def claim(conversation_id: str, session: Session, advisor: Acting, request: Request) -> dict[str, Any]:
+    conversation = await handoff.claim_conversation(session, conversation_id, advisor)
+    notice = get_catalog(request).text("advisor_joined", conversation.language, name=advisor.name)
+    await request.app.state.delivery.deliver(conversation, await handoff.notify_user(session, conversation, notice))
+    get_bus(request).publish("claimed", conversation_id=conversation_id, advisor=advisor.name)
+    return {"id": conversation.id, "state": conversation.state, "advisor": advisor.name}
+
+
+@router.post("/api/conversations/{conversation_id}/reply", summary="Reply to the user (delivered to their channel)")
+async def reply(
+    conversation_id: str, body: TextBody, session: Session, advisor: Acting, request: Request
+) -> dict[str, Any]:
+    conversation = await _conversation(session, conversation_id)
+    message = await handoff.advisor_reply(session, conversation, advisor, body.text)
+    await request.app.state.delivery.deliver(conversation, message)
+    get_bus(request).publish("message", conversation_id=conversation_id)
+    return {"id": message.id}
+
+
+@router.post("/api/conversations/{conversation_id}/notes", summary="A private note, never shown to the user")
+async def note(
+    conversation_id: str, body: TextBody, session: Session, advisor: Acting, request: Request
+) -> dict[str, Any]:
+    conversation = await _conversation(session, conversation_id)
+    _may_read(advisor, conversation)
+    message = await handoff.add_note(session, conversation, advisor, body.text)
+    get_bus(request).publish("message", conversation_id=conversation_id)
+    return {"id": message.id}
+
+
+@router.post("/api/conversations/{conversation_id}/hand-back", summary="The bot continues; the summary is kept")
+async def hand_back(
+    conversation_id: str, body: TextBody, session: Session, advisor: Acting, request: Request
+) -> dict[str, Any]:
+    conversation = await _conversation(session, conversation_id)
+    notice = get_catalog(request).text("bot_continues", conversation.language)
+    message = await handoff.hand_back(session, conversation, advisor, body.text, notice)
+    await request.app.state.delivery.deliver(conversation, message)
+    get_bus(request).publish("handed_back", conversation_id=conversation_id)
+    return {"id": conversation.id, "state": conversation.state}
+
+
+@router.post("/api/conversations/{conversation_id}/close", summary="End the conversation")
+async def close(conversation_id: str, session: Session, advisor: Acting, request: Request) -> dict[str, Any]:
+    conversation = await _conversation(session, conversation_id)
+    _may_read(advisor, conversation)
+    notice = get_catalog(request).text("conversation_closed", conversation.language)
+    message = await handoff.close_conversation(session, conversation, advisor, notice)
+    await request.app.state.delivery.deliver(conversation, message)
+    get_bus(request).publish("closed", conversation_id=conversation_id)
+    return {"id": conversation.id, "state": conversation.state}
+
+
+@router.get("/api/contact-requests", summary="Contact requests left outside office hours (admin)")
+async def contact_requests(session: Session, login: Login) -> list[dict[str, Any]]:
+    advisor, _ = login
+    require_role(advisor, AdvisorRole.ADMIN)
+    rows = (await session.scalars(select(ContactRequest).order_by(ContactRequest.id.desc()).limit(200))).all()
+    return [
+        {
+            "id": r.id,
+            "conversation_id": r.conversation_id,
+            "contact": r.contact,
+            "language": r.language,
+            "created_at": r.created_at.isoformat(),
+            "handled": r.handled,
+        }
+        for r in rows
+    ]
+
+
+@router.get("/api/events", summary="Live updates (Server-Sent Events)")
+async def events(request: Request, login: Login) -> StreamingResponse:
+    bus = get_bus(request)
+
+    async def stream() -> AsyncIterator[str]:
+        async with bus.subscribe() as queue:
+            yield "event: hello\ndata: {}\n\n"
+            while not await request.is_disconnected():
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=15)
+                    yield f"event: {event['kind']}\ndata: {json.dumps(event)}\n\n"
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

@@ -1,0 +1,50 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.engine_client import EngineClient, EngineUnavailable
+
+router = APIRouter(tags=["health"])
+
+
+def get_engine_client(request: Request) -> EngineClient:
+    client: EngineClient = request.app.state.engine_client
+    return client
+
+
+def get_database(request: Request) -> AsyncEngine:
+    database: AsyncEngine = request.app.state.database
+    return database
+
+
+@router.get("/health", summary="Liveness: the process answers")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/ready", summary="Readiness: database and engine reachable", responses={503: {"description": "Not ready"}})
+async def ready(
+    database: Annotated[AsyncEngine, Depends(get_database)],
+    engine: Annotated[EngineClient, Depends(get_engine_client)],
+) -> JSONResponse:
+    checks: dict[str, dict[str, Any]] = {}
+    try:
+        async with database.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        checks["database"] = {"ok": True, "backend": database.dialect.name}
+    except Exception as exc:  # any driver error means "not ready", reported, not raised
+        checks["database"] = {"ok": False, "error": type(exc).__name__}
+    try:
+        status = await engine.status()
+        checks["engine"] = {"ok": bool(status.get("model_id")), "model_id": status.get("model_id")}
+    except EngineUnavailable as exc:
+        checks["engine"] = {"ok": False, "error": str(exc)[:200]}
+    ok = all(check["ok"] for check in checks.values())
+    return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)

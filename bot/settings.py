@@ -1,0 +1,88 @@
+"""The one place that reads the environment: every setting with a default that runs locally."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'glueckauf.db'}",
+        description="SQLAlchemy URL; sqlite:///… (default) or postgresql+psycopg://…",
+    )
+    engine_url: str = Field(default="http://127.0.0.1:5005", description="Base URL of the Rasa engine")
+    engine_timeout_seconds: float = Field(default=20.0, gt=0)
+    engine_retry_interval_seconds: float = Field(default=5.0, gt=0)
+    public_url: str = Field(default="http://127.0.0.1:8000", description="Where users reach the service")
+    default_language: str = "de"
+    max_message_chars: int = Field(default=4000, gt=0)
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    nlu_dir: Path = PROJECT_ROOT / "data" / "nlu"
+    cache_dir: Path = Field(
+        default=Path.home() / ".cache" / "glueckauf", description="Derived data (embeddings), safe to delete"
+    )
+    log_level: str = "INFO"
+    secret_key: str = Field(
+        default="", description="Signs advisor sessions; generated and kept in CACHE_DIR when empty"
+    )
+    office_hours: str = Field(
+        default="mon-thu 09:00-16:00; fri 09:00-13:00", description="Advisors' weekly hours, Europe/Berlin"
+    )
+    action_endpoint_token: str = Field(
+        default="", description="Shared secret the engine sends to /webhook; empty: no check (local use only)"
+    )
+    widget_allowed_origins: str = Field(
+        default="*", description="Comma-separated origins allowed to embed the widget (CORS and WebSocket)"
+    )
+    messages_per_minute: int = Field(default=20, gt=0, description="Per conversation; more get a friendly 429")
+    telegram_token: str = Field(default="", description="Bot token from @BotFather; empty: Telegram is off")
+    telegram_webhook_url: str = Field(
+        default="", description="Public https URL of /telegram/webhook; empty: polling (local use)"
+    )
+    telegram_webhook_secret: str = Field(default="", description="X-Telegram-Bot-Api-Secret-Token; derived if empty")
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org/bot", description="Bot API base URL (tests use a local fake)"
+    )
+    console_session_hours: float = Field(default=8.0, gt=0)
+    login_attempts_per_15_minutes: int = Field(default=5, gt=0)
+
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.widget_allowed_origins.split(",") if origin.strip()]
+
+    def origin_allowed(self, origin: str | None) -> bool:
+        """Browsers send Origin; tools without one (curl, tests) are not cross-site and pass."""
+        allowed = self.allowed_origins()
+        return origin is None or "*" in allowed or origin.rstrip("/") in allowed
+
+    def telegram_secret(self) -> str:
+        if self.telegram_webhook_secret:
+            return self.telegram_webhook_secret
+        return hashlib.sha256(f"telegram:{self.signing_key()}".encode()).hexdigest()
+
+    def signing_key(self) -> str:
+        """The configured secret, or one generated once per machine (sessions survive restarts)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.cache_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("DATABASE_URL must start with sqlite:// or postgresql+psycopg://")
+        return value

@@ -1,0 +1,111 @@
+// Advisor console: queue, transcript and actions over the console API; live updates via Server-Sent Events.
+(function () {
+  "use strict";
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const state = { current: null };
+  const $ = (id) => document.getElementById(id);
+
+  async function api(path, options = {}) {
+    const response = await fetch("/console/api" + path, {
+      ...options,
+      headers: { "content-type": "application/json", "x-csrf-token": csrf, ...(options.headers || {}) },
+      credentials: "same-origin",
+    });
+    if (response.status === 401) { window.location = "/console/login"; return null; }
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) { throw new Error((body.error && body.error.message) || response.statusText); }
+    return body;
+  }
+
+  function minutes(seconds) { return Math.max(0, Math.round(seconds / 60)) + " min"; }
+
+  function item(conversation) {
+    const li = document.createElement("li");
+    const button = document.createElement("button");
+    button.className = "secondary";
+    button.dataset.id = conversation.id;
+    button.textContent = [conversation.language || "?", conversation.city || "–", conversation.audience || "–",
+      conversation.channel, minutes(conversation.waiting_seconds), conversation.first_question || ""].join(" · ");
+    button.addEventListener("click", () => open(conversation.id));
+    li.append(button);
+    return li;
+  }
+
+  async function refreshQueue() {
+    const only = $("only-my-languages").checked ? "?languages=" + window.CONSOLE.languages.join(",") : "";
+    const data = await api("/queue" + only);
+    if (!data) return;
+    $("waiting").replaceChildren(...data.waiting.map(item));
+    $("active").replaceChildren(...data.active.map(item));
+    if (window.CONSOLE.isAdmin) {
+      const requests = await api("/contact-requests");
+      $("contact-requests").replaceChildren(...requests.map((r) => {
+        const li = document.createElement("li");
+        li.textContent = `${r.created_at.slice(0, 16)} · ${r.language || "?"} · ${r.contact}`;
+        return li;
+      }));
+    }
+  }
+
+  async function open(id) {
+    state.current = id;
+    const data = await api("/conversations/" + id);
+    const c = data.conversation;
+    const mine = c.state === "human" && (c.advisor_id === window.CONSOLE.advisorId || window.CONSOLE.isAdmin);
+    $("status").textContent = `State: ${c.state} · ${c.language || "?"} · ${c.city || "no city"} · reason: ${c.reason || "–"}`;
+    $("actions").hidden = false;
+    $("claim").hidden = c.state !== "pending";
+    $("reply-form").hidden = !mine;
+    $("handback-form").hidden = !mine;
+    $("note-form").hidden = false;
+    $("transcript").replaceChildren(...data.messages.map((m) => {
+      const li = document.createElement("li");
+      li.className = m.sender + (m.private ? " private" : "");
+      const meta = document.createElement("span");
+      meta.className = "meta";
+      meta.textContent = `${m.sender}${m.private ? " (private note)" : ""} · ${m.created_at.slice(11, 16)}` +
+        (m.knowledge ? ` · knowledge: ${m.knowledge.entry_id} (${m.knowledge.score})` : "");
+      li.append(meta, document.createTextNode(m.text));
+      return li;
+    }));
+  }
+
+  async function act(path, body) {
+    try {
+      await api(`/conversations/${state.current}/${path}`, { method: "POST", body: JSON.stringify(body || {}) });
+      $("status").textContent = "Done.";
+    } catch (error) {
+      $("status").textContent = error.message;
+    }
+    await Promise.all([open(state.current), refreshQueue()]);
+  }
+
+  $("claim").addEventListener("click", () => act("claim"));
+  $("close").addEventListener("click", () => act("close"));
+  for (const [form, field, path] of [["reply-form", "reply", "reply"], ["note-form", "note", "notes"],
+                                     ["handback-form", "summary", "hand-back"]]) {
+    $(form).addEventListener("submit", async (event) => {
+      event.preventDefault();
+      await act(path, { text: $(field).value });
+      $(field).value = "";
+    });
+  }
+  $("only-my-languages").addEventListener("change", refreshQueue);
+  document.getElementById("logout").addEventListener("submit", (event) => {
+    const input = document.createElement("input");
+    input.type = "hidden"; input.name = "csrf_token"; input.value = csrf;
+    event.target.append(input);
+  });
+
+  const events = new EventSource("/console/api/events");
+  events.onmessage = events.onerror = null;
+  for (const kind of ["queue_changed", "claimed", "message", "handed_back", "closed", "contact_request",
+                      "user_message_ready"]) {
+    events.addEventListener(kind, (event) => {
+      const data = JSON.parse(event.data);
+      refreshQueue();
+      if (data.conversation_id === state.current) open(state.current);
+    });
+  }
+  refreshQueue();
+})();

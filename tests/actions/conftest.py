@@ -1,0 +1,86 @@
+"""Fixtures for actions: DialogueServices over small knowledge, trackers built like the engine sends them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+
+from bot.dialogue import DialogueServices
+from bot.i18n import catalog_for
+from bot.knowledge.base import load_knowledge
+from bot.knowledge.index import KnowledgeIndex
+from bot.places import PlaceRecognizer
+from bot.settings import Settings
+from bot.urgency import UrgencyDetector
+from engine.embedding import shared_embedder
+from tests.factories import contact, entry, write_knowledge
+
+CITY_CONTACTS = {c: f"{c}-office" for c in ("bochum", "herne", "witten", "hattingen")}
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> DialogueServices:
+    root = tmp_path_factory.mktemp("knowledge")
+    registration = entry(
+        "address-registration",
+        {
+            "de": ["Wo melde ich meine Wohnung an?", "Anmeldung des Wohnsitzes", "Wo kann ich mich anmelden?"],
+            "en": ["Where do I register my address?", "How do I register my flat?"],
+            "uk": ["Де зареєструвати місце проживання?"],
+        },
+        city_specific=True,
+        contacts=CITY_CONTACTS,
+    )
+    blue_card = entry(
+        "eu-blue-card",
+        {
+            "de": ["Wie bekomme ich die Blaue Karte EU?", "Gehaltsgrenze Blaue Karte"],
+            "en": ["How do I get an EU Blue Card?", "Blue Card salary threshold"],
+        },
+    )
+    contacts = [contact(cid, city=city) for city, cid in CITY_CONTACTS.items()]
+    write_knowledge(root, [registration, blue_card], contacts)
+    places = root / "places.yml"
+    places.write_text(
+        yaml.safe_dump(
+            {
+                "cities": {
+                    "bochum": {"names": ["Bochum", "Бохум", "Бохуме"], "districts": ["Wattenscheid"]},
+                    "herne": {"names": ["Herne"], "districts": ["Wanne-Eickel"]},
+                    "witten": {"names": ["Witten", "Виттен"], "districts": ["Annen"]},
+                    "hattingen": {"names": ["Hattingen"], "districts": ["Welper"]},
+                }
+            },
+            allow_unicode=True,
+        )
+    )
+    kb, problems = load_knowledge(root)
+    assert not problems
+    return DialogueServices(
+        catalog=catalog_for(Settings().knowledge_dir / "ui"),
+        default_language="de",
+        knowledge=KnowledgeIndex(kb, shared_embedder()),
+        places=PlaceRecognizer(places),
+        urgency=UrgencyDetector(Settings().knowledge_dir / "urgency.yml"),
+    )
+
+
+def tracker(
+    text: str = "",
+    *,
+    intent: str = "ask_question",
+    metadata: dict[str, Any] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+) -> Tracker:
+    """A tracker as the engine sends it: the latest message with the gateway's metadata."""
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+        "metadata": {"conversation_id": "c1", "channel": "web", **(metadata or {})},
+    }
+    return Tracker("c1", slots or {}, latest, [], False, None, {}, "action_listen")

@@ -1,0 +1,146 @@
+"""Actions with tracker fixtures and CollectingDispatcher: the language, city and knowledge they act on."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from rasa_sdk import Action
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.action_answer_question import ActionAnswerQuestion
+from actions.action_choose_language import ActionChooseLanguage
+from actions.action_greet_user import ActionGreetUser
+from actions.action_set_city import ActionSetCity
+from bot.action_server import create_executor, discover_actions
+from bot.dialogue import DialogueServices
+from tests.actions.conftest import tracker
+
+
+def run(action: Action, **tracker_args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker(**tracker_args), {}))
+    return dispatcher.messages, events
+
+
+def texts(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["text"] for m in messages if m.get("text")]
+
+
+def test_every_action_in_the_domain_is_registered(services: DialogueServices) -> None:
+    import yaml
+
+    from bot.settings import PROJECT_ROOT
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+    registered = {a.name for a in create_executor(services).list_actions()}
+    assert set(domain["actions"]) == registered
+    assert all(cls.__module__.endswith(cls(services).name()) for cls in discover_actions(__import__("actions")))
+
+
+@pytest.mark.parametrize(("language", "word"), [("de", "Fragen Sie mich"), ("en", "Ask me")])
+def test_greeting_in_the_conversation_language(services: DialogueServices, language: str, word: str) -> None:
+    messages, events = run(ActionGreetUser(services), intent="greet", metadata={"language": language})
+    (text,) = texts(messages)
+    assert word in text
+    assert {"event": "slot", "name": "language", "value": language, "timestamp": None} in events
+
+
+def test_question_with_city_is_answered_with_the_city_office_and_source(services: DialogueServices) -> None:
+    messages, _ = run(
+        ActionAnswerQuestion(services), text="Wo melde ich meine Wohnung in Witten an?", metadata={"language": "de"}
+    )
+    control, answer = messages
+    assert control["custom"]["glueckauf"]["city"] == "witten"
+    assert control["custom"]["glueckauf"]["knowledge"]["entry_id"] == "address-registration"
+    assert answer["text"].startswith("[de] Answer of address-registration")
+    assert "Amt witten-office" in answer["text"]
+    assert "Mo, Di 08:00–12:00" in answer["text"]
+    assert "Quelle: Example page – https://www.example.org/page" in answer["text"]
+
+
+def test_city_specific_question_without_city_asks_for_it_then_answers(services: DialogueServices) -> None:
+    messages, events = run(
+        ActionAnswerQuestion(services), text="Where do I register my flat?", metadata={"language": "en"}
+    )
+    (ask,) = messages
+    assert ask["text"] == "Which city do you live or work in?"
+    assert [b["title"] for b in ask["buttons"]] == ["Bochum", "Herne", "Witten", "Hattingen"]
+    pending = next(e["value"] for e in events if e.get("name") == "pending_question")
+
+    messages, events = run(
+        ActionSetCity(services),
+        text='/inform_city{"city":"hattingen"}',
+        intent="inform_city",
+        entities=[{"entity": "city", "value": "hattingen"}],
+        metadata={"language": "en"},
+        slots={"pending_question": pending},
+    )
+    control, answer = messages
+    control = control["custom"]["glueckauf"]
+    assert control["city"] == "hattingen"
+    assert control["knowledge"]["entry_id"] == "address-registration"
+    # Insights learn the question that waited for the city, not the city button.
+    assert control["insight"]["kind"] == "answered" and control["insight"]["topic"] == "address"
+    assert "Office hattingen-office" in answer["text"]
+    assert {"event": "slot", "name": "pending_question", "value": None, "timestamp": None} in events
+
+
+def test_ukrainian_question_finds_the_entry_and_answers_in_ukrainian(services: DialogueServices) -> None:
+    messages, _ = run(
+        ActionAnswerQuestion(services), text="Де мені зареєструватися в Бохумі?", metadata={"language": "uk"}
+    )
+    assert messages[-1]["text"].startswith("[uk] Answer of address-registration")
+
+
+def test_unrelated_question_is_not_answered_from_a_poor_match(services: DialogueServices) -> None:
+    messages, _ = run(
+        ActionAnswerQuestion(services),
+        text="What is the best pizza recipe with pineapple?",
+        metadata={"language": "en"},
+    )
+    (reply,) = texts(messages)
+    assert reply.startswith("I'm not sure")
+
+
+def test_district_sets_the_city(services: DialogueServices) -> None:
+    messages, _events = run(
+        ActionSetCity(services), text="ich wohne in Wanne-Eickel", intent="inform_city", metadata={"language": "de"}
+    )
+    assert messages[0]["custom"] == {"glueckauf": {"city": "herne"}}
+    assert texts(messages) == ["Danke! Ich beantworte Ihre Fragen jetzt für Herne."]
+
+
+def test_question_classified_as_city_is_still_answered_for_that_city(services: DialogueServices) -> None:
+    messages, events = run(
+        ActionSetCity(services),
+        text="Where can I register my flat in Hattingen?",
+        intent="inform_city",
+        entities=[{"entity": "city", "value": "hattingen"}],
+        metadata={"language": "en"},
+    )
+    control = messages[0]["custom"]["glueckauf"]
+    assert control["city"] == "hattingen" and control["knowledge"]["entry_id"] == "address-registration"
+    assert "Office hattingen-office" in texts(messages)[0]
+    assert {"event": "slot", "name": "city", "value": "hattingen", "timestamp": None} in events
+
+
+def test_choose_language_offers_every_language_then_switches(services: DialogueServices) -> None:
+    messages, _ = run(
+        ActionChooseLanguage(services),
+        text="other language please",
+        intent="choose_language",
+        metadata={"language": "en"},
+    )
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert '/choose_language{"language":"de"}' in payloads and len(payloads) == len(services.catalog.languages)
+
+    messages, _ = run(
+        ActionChooseLanguage(services),
+        intent="choose_language",
+        metadata={"language": "en"},
+        entities=[{"entity": "language", "value": "de"}],
+    )
+    assert messages[0]["custom"] == {"glueckauf": {"language": "de"}}
+    assert texts(messages) == ["Gern, wir schreiben jetzt auf Deutsch."]

@@ -1,0 +1,203 @@
+"""The chat API through HTTP: conversations, messages, bad input, engine outages."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import FakeEngine
+
+
+def send(client: TestClient, conversation: dict[str, Any], text: str, **extra: Any) -> Any:
+    return client.post(
+        f"/api/conversations/{conversation['id']}/messages",
+        json={"text": text, **extra},
+        headers=conversation["headers"],
+    )
+
+
+def history(client: TestClient, conversation: dict[str, Any]) -> list[dict[str, Any]]:
+    response = client.get(f"/api/conversations/{conversation['id']}/messages", headers=conversation["headers"])
+    assert response.status_code == 200
+    messages: list[dict[str, Any]] = response.json()["messages"]
+    return messages
+
+
+def test_start_returns_id_and_token(client: TestClient) -> None:
+    response = client.post("/api/conversations", json={"language": "en", "audience": "employer"})
+    assert response.status_code == 201
+    body = response.json()
+    assert len(body["id"]) == 32 and len(body["token"]) >= 40
+    assert body["language"] == "en" and body["state"] == "bot"
+
+
+def test_message_reaches_engine_with_metadata_and_reply_is_stored(
+    client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine
+) -> None:
+    response = send(client, conversation, "Hallo")
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["replies"]] == ["echo: Hallo"]
+    (received,) = fake_engine.received
+    assert received["sender"] == conversation["id"]
+    assert received["metadata"]["channel"] == "web"
+    assert received["metadata"]["conversation_id"] == conversation["id"]
+    assert [(m["sender"], m["text"]) for m in history(client, conversation)] == [
+        ("user", "Hallo"),
+        ("bot", "echo: Hallo"),
+    ]
+
+
+def test_language_is_detected_and_passed_to_the_engine(
+    client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine
+) -> None:
+    response = send(client, conversation, "Where can I register my address in Witten?")
+    assert response.json()["language"] == "en"
+    assert fake_engine.received[0]["metadata"]["language"] == "en"
+
+
+def test_empty_and_whitespace_messages_are_rejected_and_not_stored(
+    client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine
+) -> None:
+    for text in ["", "   \n\t ", "\x00\x01"]:
+        response = send(client, conversation, text)
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "message_empty"
+    assert history(client, conversation) == []
+    assert fake_engine.received == []
+
+
+def test_huge_message_is_rejected_with_json_and_nothing_is_stored(
+    client: TestClient, conversation: dict[str, Any]
+) -> None:
+    response = send(client, conversation, "x" * 100_000)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    long_but_small_body = send(client, conversation, "wort " * 1000)
+    assert long_but_small_body.status_code == 413
+    assert long_but_small_body.json()["error"]["code"] == "message_too_long"
+    assert history(client, conversation) == []
+
+
+def test_non_utf8_body_gets_a_clear_error(client: TestClient, conversation: dict[str, Any]) -> None:
+    response = client.post(
+        f"/api/conversations/{conversation['id']}/messages",
+        content=b'{"text": "\xff\xfe\xfa"}',
+        headers={**conversation["headers"], "content-type": "application/json"},
+    )
+    assert response.status_code in (400, 422)
+    assert "error" in response.json()
+    assert history(client, conversation) == []
+
+
+def test_unknown_conversation_and_bad_tokens(client: TestClient, conversation: dict[str, Any]) -> None:
+    url = f"/api/conversations/{conversation['id']}/messages"
+    assert client.post("/api/conversations/0000/messages", json={"text": "hi"}).status_code == 404
+    assert client.post(url, json={"text": "hi"}).status_code == 401
+    assert client.post(url, json={"text": "hi"}, headers={"Authorization": "Bearer wrong"}).status_code == 403
+    other = client.post("/api/conversations", json={}).json()
+    stolen = {"Authorization": f"Bearer {other['token']}"}
+    assert client.post(url, json={"text": "hi"}, headers=stolen).status_code == 403
+    assert client.get(url, headers=stolen).status_code == 403
+
+
+def test_repeated_client_message_id_is_stored_and_answered_once(
+    client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine
+) -> None:
+    first = send(client, conversation, "Hallo", client_message_id="m-1")
+    again = send(client, conversation, "Hallo", client_message_id="m-1")
+    assert first.json()["message"]["id"] == again.json()["message"]["id"]
+    assert len(fake_engine.received) == 1
+    assert [m["sender"] for m in history(client, conversation)] == ["user", "bot"]
+
+
+def test_engine_down_user_is_told_to_wait_and_nothing_is_lost(
+    client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine
+) -> None:
+    fake_engine.up = False
+    first = send(client, conversation, "Hallo")
+    assert first.status_code == 200
+    (wait_notice,) = first.json()["replies"]
+    assert wait_notice["sender"] == "system" and "Moment" in wait_notice["text"]
+    second = send(client, conversation, "Noch da?")
+    assert second.json()["replies"] == []  # told once per outage, not per message
+
+    fake_engine.up = True
+    produced = asyncio.run(_retry(client))
+    assert produced == 2
+    assert [m["message"] for m in fake_engine.received] == ["Hallo", "Noch da?"]  # in order
+    texts = [m["text"] for m in history(client, conversation) if m["sender"] == "bot"]
+    assert texts == ["echo: Hallo", "echo: Noch da?"]
+
+
+async def _retry(client: TestClient) -> int:
+    produced: int = await client.app.state.router.retry_queued()  # type: ignore[attr-defined]
+    return produced
+
+
+def test_messages_are_not_sent_to_the_engine_while_a_human_owns_the_conversation(
+    client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine
+) -> None:
+    asyncio.run(_set_state(client, conversation["id"], "human"))
+    response = send(client, conversation, "Are you there?")
+    assert response.status_code == 200
+    assert response.json()["replies"] == []
+    assert fake_engine.received == []
+    assert [m["text"] for m in history(client, conversation)] == ["Are you there?"]
+
+
+async def _set_state(client: TestClient, conversation_id: str, state: str) -> None:
+    from bot.models import Conversation, ConversationState
+
+    async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
+        conversation = await session.get(Conversation, conversation_id)
+        conversation.state = ConversationState(state)
+        await session.commit()
+
+
+def test_control_message_from_an_action_switches_language_and_is_not_shown(
+    client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine
+) -> None:
+    fake_engine.reply = lambda body: [
+        {"recipient_id": body["sender"], "custom": {"glueckauf": {"language": "uk", "city": "witten"}}},
+        {"recipient_id": body["sender"], "text": "Гаразд"},
+    ]
+    response = send(client, conversation, "/choose_language")
+    assert [r["text"] for r in response.json()["replies"]] == ["Гаразд"]
+    assert response.json()["language"] == "uk"
+    fake_engine.reply = lambda body: []
+    send(client, conversation, "Hello, how are you doing today?")
+    assert fake_engine.received[-1]["metadata"]["language"] == "uk"  # explicit choice sticks
+    assert fake_engine.received[-1]["metadata"]["city"] == "witten"
+
+
+def test_health_and_readiness(client: TestClient, fake_engine: FakeEngine) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+    ready = client.get("/ready")
+    assert ready.status_code == 200 and ready.json()["checks"]["engine"]["model_id"] == "test-model"
+    fake_engine.up = False
+    not_ready = client.get("/ready")
+    assert not_ready.status_code == 503
+    assert not_ready.json()["checks"]["database"]["ok"] is True
+    assert not_ready.json()["checks"]["engine"]["ok"] is False
+
+
+def test_unsupported_language_gets_a_list_of_ours_in_english_and_german(
+    client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine
+) -> None:
+    response = send(client, conversation, "Dove posso registrare la mia residenza a Bochum?")
+    (reply,) = response.json()["replies"]
+    assert "Please write in one of these languages" in reply["text"]
+    assert "Bitte schreiben Sie in einer dieser Sprachen" in reply["text"]
+    assert "English" in reply["text"] and "Deutsch" in reply["text"]
+    assert fake_engine.received == []  # no guessing from a language the bot does not understand
+    assert response.json()["language"] != "it"
+
+
+@pytest.mark.parametrize("text", ["😀😀👍", "12345 678", "https://www.bochum.de", "Приvet, wie geht's?"])
+def test_odd_input_is_answered_and_stored(client: TestClient, conversation: dict[str, Any], text: str) -> None:
+    response = send(client, conversation, text)
+    assert response.status_code == 200
+    assert response.json()["message"]["text"] == text

@@ -1,0 +1,78 @@
+"""`make kb-check`: the real knowledge passes, and each kind of defect is caught."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import kb_check
+from bot.knowledge.base import check_knowledge, load_knowledge
+from bot.settings import Settings
+from tests.factories import contact, entry, write_knowledge
+
+TODAY = date(2026, 11, 24)
+QUESTIONS = {"de": ["Wo melde ich mich an?"], "en": ["Where do I register?"]}
+
+
+def problems_for(tmp_path: Path, entries: list[dict], contacts: list[dict]) -> list[str]:  # type: ignore[type-arg]
+    kb, problems = load_knowledge(write_knowledge(tmp_path, entries, contacts))
+    return [str(p) for p in problems + check_knowledge(kb, TODAY) if p.severity == "error"]
+
+
+def test_the_project_knowledge_passes() -> None:
+    assert kb_check(Settings()) == 0
+
+
+def test_a_complete_entry_passes(tmp_path: Path) -> None:
+    registration = entry("registration", QUESTIONS, contacts={"all": "office"})
+    assert problems_for(tmp_path, [registration], [contact("office")]) == []
+
+
+def test_missing_source_fails(tmp_path: Path) -> None:
+    (problem,) = problems_for(tmp_path, [entry("registration", QUESTIONS, sources=[])], [])
+    assert "sources" in problem
+
+
+def test_missing_language_fails(tmp_path: Path) -> None:
+    broken = entry("registration", QUESTIONS)
+    del broken["answer"]["uk"]
+    del broken["questions"]["fa"]
+    problems = problems_for(tmp_path, [broken], [])
+    assert any("answer in 'uk' missing" in p for p in problems)
+    assert any("question variants in 'fa' missing" in p for p in problems)
+
+
+def test_dangling_contact_fails(tmp_path: Path) -> None:
+    (problem,) = problems_for(tmp_path, [entry("registration", QUESTIONS, contacts={"witten": "nowhere"})], [])
+    assert "contact 'nowhere' does not exist" in problem
+
+
+def test_city_specific_entry_needs_every_city(tmp_path: Path) -> None:
+    partial = entry("registration", QUESTIONS, city_specific=True, contacts={"witten": "office"})
+    (problem,) = problems_for(tmp_path, [partial], [contact("office")])
+    assert "no contact for bochum, herne, hattingen" in problem
+
+
+def test_overlong_answer_fails(tmp_path: Path) -> None:
+    long_answer = entry("registration", QUESTIONS)
+    long_answer["answer"]["de"]["text"] = "x" * 701
+    (problem,) = problems_for(tmp_path, [long_answer], [])
+    assert "answer.de.text" in problem and "at most 700 characters" in problem
+
+
+def test_id_must_match_the_file_name_and_be_unique(tmp_path: Path) -> None:
+    write_knowledge(tmp_path, [entry("registration", QUESTIONS)], [])
+    (tmp_path / "entries" / "copy.yml").write_text((tmp_path / "entries" / "registration.yml").read_text())
+    _kb, problems = load_knowledge(tmp_path)
+    messages = [p.message for p in problems]
+    assert "id 'registration' differs from the file name" in messages
+    assert "duplicate id 'registration'" in messages
+
+
+@pytest.mark.parametrize(("verified", "severity"), [("2025-11-01", "error"), ("2026-04-01", "warning")])
+def test_old_verification_warns_then_fails(tmp_path: Path, verified: str, severity: str) -> None:
+    kb, _ = load_knowledge(write_knowledge(tmp_path, [entry("registration", QUESTIONS, last_verified=verified)], []))
+    (problem,) = check_knowledge(kb, TODAY)
+    assert problem.severity == severity and "last verified" in problem.message

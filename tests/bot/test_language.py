@@ -1,0 +1,55 @@
+"""Language detection for short chat messages and the rule for switching the conversation language."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.language import Detection, LanguageDetector, conversation_language
+from bot.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def detector() -> LanguageDetector:
+    return LanguageDetector(Settings().nlu_dir, ignore_words=["Bochum", "Herne", "Witten", "Hattingen"])
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Hallo", "de"),
+        ("hello", "en"),
+        ("Wo melde ich mich in Witten an?", "de"),
+        ("Where is the Welcome Office in Bochum?", "en"),
+        ("Як визнати мій диплом?", "uk"),
+        ("где Ausländerbehörde в Бохуме?", "ru"),
+        ("Bochum'da oturma izni nasıl alınır?", "tr"),
+        ("کجا می‌توانم اقامت بگیرم؟", "fa"),
+        ("أين مكتب الأجانب في بوخوم؟", "ar"),
+        ("¿Dónde puedo registrar mi domicilio en Herne?", "es"),
+        ("Comment faire reconnaître mon diplôme ?", "fr"),
+        ("Gdzie mogę zameldować się w Bochum?", "pl"),
+        ("Unde îmi pot înregistra adresa în Witten?", "ro"),
+    ],
+)
+def test_detects_the_language(detector: LanguageDetector, text: str, language: str) -> None:
+    detection = detector.detect(text)
+    assert detection.language == language, detection
+
+
+@pytest.mark.parametrize(
+    "text", ["😀👍", "12345", "", "Ausländerbehörde Bochum", "/affirm", '/inform_city{"city":"witten"}']
+)
+def test_no_language_evidence_means_no_guess(detector: LanguageDetector, text: str) -> None:
+    assert detector.detect(text).language is None
+
+
+def test_german_office_name_does_not_switch_a_russian_conversation(detector: LanguageDetector) -> None:
+    detection = detector.detect("Ausländerbehörde Bochum адрес")
+    assert conversation_language("ru", detection, "de") == "ru"
+
+
+def test_switch_only_on_confident_detection() -> None:
+    assert conversation_language("de", Detection("en", 0.95, "lingua"), "de") == "en"
+    assert conversation_language("de", Detection("en", 0.5, "lingua"), "de") == "de"
+    assert conversation_language(None, Detection(None, 0.0, "no letters"), "de") == "de"
+    assert conversation_language("fr", Detection("en", 0.99, "lingua"), "de", explicit=True) == "fr"

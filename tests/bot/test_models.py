@@ -1,0 +1,44 @@
+"""Migrations and models on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, select
+
+from bot import conversations
+from bot.db import create_database_engine, create_session_factory, sync_url
+from bot.language import LanguageDetector
+from bot.models import Base, Conversation, DeliveryStatus, Message
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    engine = create_engine(sync_url(database_url))
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert diff == [], "models changed without a migration: write one in bot/migrations/versions"
+
+
+def test_conversation_and_messages_round_trip(database_url: str) -> None:
+    async def scenario() -> None:
+        engine = create_database_engine(database_url)
+        sessions = create_session_factory(engine)
+        async with sessions() as session:
+            conversation, token = await conversations.start_conversation(session, channel="web", language="de")
+            stored = await conversations.store_user_message(
+                session, conversation, "Wo melde ich mich an?", detector=LanguageDetector(), default_language="de"
+            )
+        async with sessions() as session:
+            loaded = await session.get(Conversation, conversation.id)
+            assert loaded is not None and loaded.token_hash == conversations.hash_token(token)
+            (message,) = (await session.scalars(select(Message))).all()
+            assert message.id == stored.id and message.text == "Wo melde ich mich an?"
+            assert message.delivery_status == DeliveryStatus.QUEUED
+            assert message.created_at.tzinfo == UTC
+        await engine.dispose()
+
+    asyncio.run(scenario())

@@ -1,0 +1,41 @@
+"""The city recogniser on the project's gazetteer (knowledge/places.yml)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.places import PlaceRecognizer
+from bot.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def places() -> PlaceRecognizer:
+    return PlaceRecognizer(Settings().knowledge_dir / "places.yml")
+
+
+@pytest.mark.parametrize(
+    ("text", "city"),
+    [
+        ("Wo melde ich mich in Witten an?", "witten"),
+        ("где Ausländerbehörde в Бохуме?", "bochum"),
+        ("ich wohne in Wanne-Eickel", "herne"),
+        ("Wattenscheid", "bochum"),
+        ("Blankenstein", "hattingen"),
+        ("Herneliyim, iş arıyorum", "herne"),
+        ("أين مكتب الأجانب في بوخوم؟", "bochum"),
+        ("Mieszkam w Bochumie", "bochum"),
+    ],
+)
+def test_recognises_cities_and_districts_in_any_script(places: PlaceRecognizer, text: str, city: str) -> None:
+    assert places.city(text) == city
+
+
+@pytest.mark.parametrize(
+    "text", ["Die Badewanne ist kaputt", "eine spannende Frage", "Lindenstraße 5", "Wo ist Dortmund?", ""]
+)
+def test_common_words_and_other_cities_are_not_places(places: PlaceRecognizer, text: str) -> None:
+    assert places.city(text) is None
+
+
+def test_two_different_cities_give_no_single_city(places: PlaceRecognizer) -> None:
+    assert places.city("Ich wohne in Herne und arbeite in Bochum") is None

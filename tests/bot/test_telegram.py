@@ -1,0 +1,186 @@
+"""Telegram through python-telegram-bot against a local fake Bot API: no internet, real PTB."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.app import create_app
+from bot.channels.telegram import split_message, to_html
+from bot.models import AdvisorRole
+from bot.settings import Settings
+from tests.bot.test_handoff import PASSWORD, _advisor, _csrf
+from tests.conftest import FakeEngine
+from tests.fakes.telegram_api import FakeBotApi
+
+SECRET = "telegram-test-secret"
+CHAT = 777001
+_update_ids = itertools.count(1000)
+
+
+@pytest.fixture
+def bot_api() -> Iterator[FakeBotApi]:
+    fake = FakeBotApi()
+    fake.base_url = fake.start()  # type: ignore[attr-defined]
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def telegram(settings: Settings, fake_engine: FakeEngine, bot_api: FakeBotApi) -> Iterator[TestClient]:
+    configured = settings.model_copy(
+        update={
+            "telegram_token": "123456:TEST",
+            "telegram_webhook_url": "https://glueckauf.example.org/telegram/webhook",
+            "telegram_webhook_secret": SECRET,
+            "telegram_api_url": bot_api.base_url,  # type: ignore[attr-defined]
+        }
+    )
+    app = create_app(configured, engine_transport=httpx.MockTransport(fake_engine.handle))
+    with TestClient(app) as client:
+        yield client
+
+
+def user(language_code: str = "en") -> dict[str, Any]:
+    return {"id": CHAT, "is_bot": False, "first_name": "Olena", "language_code": language_code}
+
+
+def message_update(text: str | None = None, update_id: int | None = None, **extra: Any) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "message_id": next(_update_ids),
+        "date": 1764000000,
+        "chat": {"id": CHAT, "type": "private"},
+        "from": user(),
+        **extra,
+    }
+    if text is not None:
+        message["text"] = text
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": update_id or next(_update_ids), "message": message}
+
+
+def button_update(data: str) -> dict[str, Any]:
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": str(next(_update_ids)),
+            "from": user(),
+            "chat_instance": "x",
+            "data": data,
+            "message": {"message_id": 1, "date": 1764000000, "chat": {"id": CHAT, "type": "private"}, "text": "?"},
+        },
+    }
+
+
+def post(client: TestClient, update: dict[str, Any], secret: str = SECRET) -> Any:
+    return client.post("/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+
+
+def test_webhook_is_registered_with_the_secret(telegram: TestClient, bot_api: FakeBotApi) -> None:
+    (webhook,) = bot_api.sent("setWebhook")
+    assert webhook["url"] == "https://glueckauf.example.org/telegram/webhook"
+    assert webhook["secret_token"] == SECRET
+
+
+def test_wrong_or_missing_secret_is_rejected(telegram: TestClient, bot_api: FakeBotApi) -> None:
+    assert post(telegram, message_update("hi"), secret="wrong").status_code == 403
+    assert telegram.post("/telegram/webhook", json=message_update("hi")).status_code == 403
+    assert bot_api.sent() == []
+
+
+def test_start_offers_languages_and_the_choice_sticks(telegram: TestClient, bot_api: FakeBotApi) -> None:
+    assert post(telegram, message_update("/start")).status_code == 200
+    (welcome,) = bot_api.sent()
+    keyboard = welcome["reply_markup"]["inline_keyboard"]
+    labels = [button["text"] for row in keyboard for button in row]
+    assert "✓ English" in labels and "Deutsch" in labels  # preselected from language_code
+    post(telegram, button_update("lang:de"))
+    assert bot_api.sent("answerCallbackQuery")
+    assert bot_api.sent("editMessageReplyMarkup")  # the keyboard works once
+    assert bot_api.sent()[-1]["text"] == "Gern, wir schreiben jetzt auf Deutsch."
+
+
+def test_question_is_answered_with_typing_indicator(
+    telegram: TestClient, bot_api: FakeBotApi, fake_engine: FakeEngine
+) -> None:
+    fake_engine.reply = lambda body: [
+        {"recipient_id": body["sender"], "text": "Register at the Bürgerbüro <Witten> & see https://www.witten.de"}
+    ]
+    post(telegram, message_update("Where do I register my address in Witten?"))
+    assert bot_api.sent("sendChatAction")[0]["action"] == "typing"
+    (answer,) = bot_api.sent()
+    assert answer["parse_mode"] == "HTML"
+    assert "&lt;Witten&gt; &amp;" in answer["text"]
+    assert '<a href="https://www.witten.de">' in answer["text"]
+    assert fake_engine.received[0]["metadata"]["channel"] == "telegram"
+
+
+def test_duplicate_update_is_processed_once(telegram: TestClient, bot_api: FakeBotApi, fake_engine: FakeEngine) -> None:
+    update = message_update("hello there", update_id=555)
+    post(telegram, update)
+    post(telegram, update)
+    assert len(fake_engine.received) == 1
+    assert len(bot_api.sent()) == 1
+
+
+def test_flood_limit_is_waited_out_and_nothing_is_sent_twice(
+    telegram: TestClient, bot_api: FakeBotApi, fake_engine: FakeEngine
+) -> None:
+    bot_api.flood_next["sendMessage"] = 1
+    post(telegram, message_update("hello"))
+    assert [name for name, _ in bot_api.calls if name.startswith("sendMessage")] == ["sendMessage:429", "sendMessage"]
+    assert len(bot_api.sent()) == 1
+
+
+def test_media_and_groups(telegram: TestClient, bot_api: FakeBotApi, fake_engine: FakeEngine) -> None:
+    post(telegram, message_update(photo=[{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]))
+    assert bot_api.sent()[-1]["text"] == "Sorry, I can only read text. Please write your question."
+    group = message_update("/start")
+    group["message"]["chat"] = {"id": -100, "type": "group", "title": "Team"}
+    post(telegram, group)
+    assert "private chat" in bot_api.sent()[-1]["text"]
+    assert fake_engine.received == []
+
+
+def test_handoff_and_advisor_reply_reach_telegram(
+    telegram: TestClient, bot_api: FakeBotApi, fake_engine: FakeEngine, settings: Settings
+) -> None:
+    post(telegram, message_update("/human"))
+    assert "queue" in bot_api.sent()[-1]["text"]
+    post(telegram, message_update("My permit expires soon"))
+    assert fake_engine.received == []  # the bot is silent during the handoff
+
+    email = asyncio.run(_advisor(settings, "tg-admin@example.org", AdvisorRole.ADMIN))
+    telegram.post("/console/login", data={"email": email, "password": PASSWORD})
+    csrf = {"x-csrf-token": _csrf(telegram)}
+    waiting = telegram.get("/console/api/queue").json()["waiting"]
+    (conversation,) = [c for c in waiting if c["channel"] == "telegram"]
+    telegram.post(f"/console/api/conversations/{conversation['id']}/claim", headers=csrf)
+    telegram.post(
+        f"/console/api/conversations/{conversation['id']}/reply", json={"text": "Hello, this is Mira."}, headers=csrf
+    )
+    texts = [m["text"] for m in bot_api.sent()]
+    assert "Hello, this is Mira." in texts
+    assert any("is here for you now" in t for t in texts)
+
+
+def test_delete_erases_the_conversation_after_confirmation(telegram: TestClient, bot_api: FakeBotApi) -> None:
+    post(telegram, message_update("hello"))
+    post(telegram, message_update("/delete"))
+    assert "really" in bot_api.sent()[-1]["text"]
+    post(telegram, button_update("delete:yes"))
+    assert bot_api.sent()[-1]["text"].startswith("Done")
+
+
+def test_long_messages_are_split_at_paragraphs_and_html_is_escaped() -> None:
+    text = ("a" * 3000) + "\n\n" + ("b" * 3000)
+    assert split_message(text) == ["a" * 3000, "b" * 3000]
+    assert all(len(piece) <= 4096 for piece in split_message("word " * 3000))
+    assert to_html("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"

@@ -1,0 +1,130 @@
+"""The widget's server side: script, UI strings, WebSocket with acks and resume, origins, limits."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from bot.app import create_app
+from bot.routes.widget import WIDGET_JS
+from bot.settings import Settings
+from tests.conftest import FakeEngine
+
+
+def test_widget_script_is_small_and_cacheable(client: TestClient) -> None:
+    response = client.get("/widget.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "max-age" in response.headers["cache-control"] and response.headers.get("etag")
+    assert len(gzip.compress(WIDGET_JS.read_bytes())) <= 30 * 1024
+
+
+def test_demo_page_embeds_the_widget_with_one_tag(client: TestClient) -> None:
+    page = client.get("/").text
+    assert page.count('<script src="http://testserver/widget.js" data-audience="employer"') == 1
+    assert 'href="/console"' in page and 'href="/docs"' in page
+
+
+def test_ui_strings_for_every_language(client: TestClient) -> None:
+    english = client.get("/api/ui/en").json()
+    assert english["direction"] == "ltr" and english["strings"]["widget_send"] == "Send"
+    codes = [language["code"] for language in english["languages"]]
+    for code in codes:
+        assert client.get(f"/api/ui/{code}").status_code == 200
+    assert client.get("/api/ui/xx").status_code == 422
+
+
+def frames_until(socket: Any, kind: str, limit: int = 10) -> list[dict[str, Any]]:
+    seen = []
+    for _ in range(limit):
+        frame = socket.receive_json()
+        seen.append(frame)
+        if frame["type"] == kind:
+            return seen
+    raise AssertionError(f"no {kind} frame in {seen}")
+
+
+def test_socket_acks_replies_and_resumes(client: TestClient, conversation: dict[str, Any]) -> None:
+    url = f"/ws/conversations/{conversation['id']}?token={conversation['token']}"
+    with client.websocket_connect(url) as socket:
+        socket.send_json({"type": "message", "id": "c-1", "text": "Hallo"})
+        ack = frames_until(socket, "ack")[-1]
+        assert ack["id"] == "c-1" and ack["message"]["text"] == "Hallo"
+        replies = [f for f in frames_until(socket, "message", 5) if f["type"] == "message"]
+        texts = [f["message"]["text"] for f in replies]
+        while "echo: Hallo" not in texts:
+            texts.append(socket.receive_json()["message"]["text"])
+        socket.send_json({"type": "message", "id": "c-1", "text": "Hallo"})  # resent after a drop
+        assert frames_until(socket, "ack")[-1]["message"]["id"] == ack["message"]["id"]  # stored once
+    with client.websocket_connect(url) as socket:
+        socket.send_json({"type": "resume", "after": ack["message"]["id"]})
+        resumed = socket.receive_json()
+        assert resumed["type"] == "message" and resumed["message"]["text"] == "echo: Hallo"
+
+
+def test_socket_rejects_wrong_token_and_bad_frames(client: TestClient, conversation: dict[str, Any]) -> None:
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        client.websocket_connect(f"/ws/conversations/{conversation['id']}?token=wrong") as socket,
+    ):
+        socket.receive_json()
+    assert refused.value.code == 4401
+    with client.websocket_connect(f"/ws/conversations/{conversation['id']}?token={conversation['token']}") as socket:
+        socket.send_text("not json")
+        assert socket.receive_json()["code"] == "invalid_frame"
+        socket.send_json({"type": "message", "id": "e", "text": "   "})
+        assert frames_until(socket, "error")[-1]["code"] == "message_empty"
+
+
+@pytest.fixture
+def strict_client(settings: Settings, fake_engine: FakeEngine) -> Iterator[TestClient]:
+    strict = settings.model_copy(
+        update={"widget_allowed_origins": "https://www.muster-gmbh.de", "messages_per_minute": 3}
+    )
+    with TestClient(create_app(strict, engine_transport=httpx.MockTransport(fake_engine.handle))) as client:
+        yield client
+
+
+def test_foreign_origins_are_refused(strict_client: TestClient) -> None:
+    conversation = strict_client.post("/api/conversations", json={}).json()
+    url = f"/ws/conversations/{conversation['id']}?token={conversation['token']}"
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        strict_client.websocket_connect(url, headers={"origin": "https://evil.example"}) as socket,
+    ):
+        socket.receive_json()
+    assert refused.value.code == 4403
+    with strict_client.websocket_connect(url, headers={"origin": "https://www.muster-gmbh.de"}) as socket:
+        socket.send_json({"type": "resume", "after": 0})
+    preflight = strict_client.options(
+        "/api/conversations",
+        headers={"origin": "https://evil.example", "access-control-request-method": "POST"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+    allowed = strict_client.options(
+        "/api/conversations",
+        headers={"origin": "https://www.muster-gmbh.de", "access-control-request-method": "POST"},
+    )
+    assert allowed.headers["access-control-allow-origin"] == "https://www.muster-gmbh.de"
+
+
+def test_too_many_messages_get_a_friendly_429(strict_client: TestClient) -> None:
+    conversation = strict_client.post("/api/conversations", json={"language": "en"}).json()
+    headers = {"Authorization": f"Bearer {conversation['token']}"}
+    url = f"/api/conversations/{conversation['id']}/messages"
+    statuses = [strict_client.post(url, json={"text": f"hi {i}"}, headers=headers).status_code for i in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    last = strict_client.post(url, json={"text": "again"}, headers=headers).json()
+    assert last["error"]["message"] == "That was a lot of messages at once. Please wait a moment."
+
+
+def test_language_switch_is_explicit(client: TestClient, conversation: dict[str, Any]) -> None:
+    url = f"/api/conversations/{conversation['id']}/language"
+    assert client.put(url, json={"language": "de"}, headers=conversation["headers"]).json()["language"] == "de"
+    assert client.put(url, json={"language": "xx"}, headers=conversation["headers"]).status_code == 422

@@ -1,0 +1,108 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable), settings, an app with a stand-in engine."""
+
+from __future__ import annotations
+
+import json
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.app import create_app
+from bot.db import upgrade_database
+from bot.settings import Settings
+
+POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
+
+
+def postgres_reachable() -> bool:
+    try:
+        with socket.create_connection((POSTGRES_HOST, POSTGRES_PORT), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh schema in the `test` database, dropped afterwards."""
+    if not postgres_reachable():
+        pytest.skip(f"PostgreSQL is not reachable on {POSTGRES_HOST}:{POSTGRES_PORT}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    conninfo = f"host={POSTGRES_HOST} port={POSTGRES_PORT} dbname=test user=postgres"
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    yield f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/test?options=-csearch_path%3D{schema}"
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'glueckauf.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Runs a test once per database backend."""
+    url: str = request.getfixturevalue(f"{'postgres' if request.param == 'postgresql' else 'sqlite'}_url")
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture
+def settings(sqlite_url: str, tmp_path: Path) -> Settings:
+    upgrade_database(sqlite_url)
+    return Settings(
+        database_url=sqlite_url,
+        engine_url="http://engine.test",
+        engine_retry_interval_seconds=3600,
+        office_hours="mon-sun 00:00-24:00",
+        secret_key="test-secret",
+    )
+
+
+class FakeEngine:
+    """Stands in for Rasa's REST channel: records what it receives, answers with a scripted reply or fails."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.up = True
+        self.reply: Callable[[dict[str, Any]], list[dict[str, Any]]] = lambda body: [
+            {"recipient_id": body["sender"], "text": f"echo: {body['message']}"}
+        ]
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if not self.up:
+            raise httpx.ConnectError("engine is down", request=request)
+        if request.url.path == "/status":
+            return httpx.Response(200, json={"model_id": "test-model"})
+        body = json.loads(request.content)
+        self.received.append(body)
+        return httpx.Response(200, json=self.reply(body))
+
+
+@pytest.fixture
+def fake_engine() -> FakeEngine:
+    return FakeEngine()
+
+
+@pytest.fixture
+def client(settings: Settings, fake_engine: FakeEngine) -> Iterator[TestClient]:
+    app = create_app(settings, engine_transport=httpx.MockTransport(fake_engine.handle))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def conversation(client: TestClient) -> dict[str, Any]:
+    """A started conversation: its id, token and ready-made auth headers."""
+    body: dict[str, Any] = client.post("/api/conversations", json={}).json()
+    body["headers"] = {"Authorization": f"Bearer {body['token']}"}
+    return body

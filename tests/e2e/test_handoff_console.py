@@ -1,0 +1,108 @@
+"""A user asks for a person; an advisor claims, replies and hands back in the console in Chromium."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.settings import PROJECT_ROOT
+from bot.stack import Stack
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+PASSWORD = "a long advisor password"
+
+
+def add_advisor(stack: Stack, email: str) -> None:
+    """Through the CLI, as an administrator would."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "advisor",
+            "add",
+            "--email",
+            email,
+            "--name",
+            "Mira",
+            "--languages",
+            "en,de",
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "DATABASE_URL": stack.settings.database_url},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "created" in result.stdout
+
+
+class User:
+    def __init__(self, stack: Stack) -> None:
+        self.http = httpx.Client(base_url=stack.service_url, timeout=60)
+        body = self.http.post("/api/conversations", json={"language": "en"}).json()
+        self.id, self.headers = body["id"], {"Authorization": f"Bearer {body['token']}"}
+        self.seen = 0
+
+    def say(self, text: str) -> dict[str, Any]:
+        response = self.http.post(f"/api/conversations/{self.id}/messages", json={"text": text}, headers=self.headers)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        self.seen = max([self.seen, body["message"]["id"], *(r["id"] for r in body["replies"])])
+        return body
+
+    def wait_for(self, predicate: Any, timeout: float = 20) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            messages = self.http.get(f"/api/conversations/{self.id}/messages", headers=self.headers).json()["messages"]
+            if any(predicate(m) for m in messages):
+                return list(messages)
+            time.sleep(0.3)
+        raise AssertionError("expected message did not arrive")
+
+
+def test_advisor_takes_over_and_hands_back(stack: Stack, browser: Any) -> None:
+    add_advisor(stack, "mira@example.org")
+    user = User(stack)
+    offer = user.say("I want to talk to a real person")
+    assert offer["replies"][-1]["data"]["buttons"][0]["payload"] == "/affirm"
+    queued = user.say("/affirm")
+    assert queued["state"] == "pending" and "position 1" in queued["replies"][-1]["text"]
+
+    page = browser.new_page()
+    page.goto(f"{stack.service_url}/console")
+    assert page.url.endswith("/console/login")
+    page.fill("#email", "mira@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{stack.service_url}/console")
+    page.click(f"#waiting button[data-id='{user.id}']")
+    page.click("#claim")
+    page.wait_for_selector("#reply-form:not([hidden])")
+    page.fill("#reply", "Hello, I am Mira from the advice team.")
+    page.click("#reply-form button")
+    page.wait_for_selector("text=Hello, I am Mira from the advice team.")
+    page.screenshot(path=str(ARTIFACTS / "console-claimed.png"), full_page=True)
+
+    messages = user.wait_for(lambda m: m["text"] == "Hello, I am Mira from the advice team.")
+    assert any("Mira from the advice team is here" in m["text"] for m in messages)
+
+    user.say("Thanks!")  # goes to the advisor, not the engine
+    page.wait_for_selector("#transcript li.user >> text=Thanks!")
+    page.fill("#summary", "Explained where to get advice on the Blue Card")
+    page.click("#handback-form button")
+    user.wait_for(lambda m: "the bot answers again" in m["text"])
+    page.close()
+
+    greeting = user.say("hello")
+    assert greeting["replies"] and greeting["replies"][0]["sender"] == "bot"
+    assert "Glück auf!" in greeting["replies"][0]["text"]

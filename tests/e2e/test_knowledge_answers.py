@@ -1,0 +1,67 @@
+"""The acceptance questions of the knowledge base, asked through the chat API of the real stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.i18n import catalog_for
+from bot.knowledge.answer import localised
+from bot.knowledge.base import load_knowledge
+from bot.settings import Settings
+from bot.stack import Stack
+
+pytestmark = pytest.mark.e2e
+
+ACCEPTANCE = [
+    ("Wo melde ich mich in Witten an?", {}, "de", "address-registration", "witten"),
+    ("Where is the Welcome Office in Bochum?", {}, "en", "welcome-office-bochum", "bochum"),
+    ("Як визнати мій диплом?", {}, "uk", "recognition-of-qualifications", None),
+    (
+        "Was ist das beschleunigte Fachkräfteverfahren?",
+        {"audience": "employer"},
+        "de",
+        "accelerated-skilled-worker-procedure",
+        None,
+    ),
+]
+
+
+def ask(stack: Stack, text: str, start: dict[str, Any]) -> dict[str, Any]:
+    with httpx.Client(base_url=stack.service_url, timeout=60) as http:
+        conversation = http.post("/api/conversations", json=start).json()
+        response = http.post(
+            f"/api/conversations/{conversation['id']}/messages",
+            json={"text": text},
+            headers={"Authorization": f"Bearer {conversation['token']}"},
+        )
+    assert response.status_code == 200, response.text
+    reply: dict[str, Any] = response.json()
+    return reply
+
+
+@pytest.mark.parametrize(("question", "start", "language", "entry_id", "city"), ACCEPTANCE)
+def test_acceptance_question_gets_the_right_entry_with_source_and_contact(
+    stack: Stack, question: str, start: dict[str, Any], language: str, entry_id: str, city: str | None
+) -> None:
+    settings = Settings()
+    kb, _ = load_knowledge(settings.knowledge_dir)
+    catalog = catalog_for(settings.knowledge_dir / "ui")
+    entry = kb.entries[entry_id]
+    contact_id = entry.contact_for(city)
+    assert contact_id, f"{entry_id} names no responsible office"
+    contact = kb.contacts[contact_id]
+
+    reply = ask(stack, question, start)
+
+    assert reply["language"] == language
+    # Rasa sends the answer, the office's card and the source as separate messages (it splits at blank lines).
+    parts = [r for r in reply["replies"] if (r.get("data") or {}).get("knowledge")]
+    assert parts and {p["data"]["knowledge"]["entry_id"] for p in parts} == {entry_id}, reply["replies"]
+    text = "\n\n".join(p["text"] for p in parts)
+    assert entry.answer[language].text in text
+    assert localised(contact.name, language) in text
+    assert f"{catalog.text('label_source', language)}: {entry.sources[0].title} – {entry.sources[0].url}" in text
+    assert f"{catalog.text('label_last_checked', language)}: {entry.last_verified.isoformat()}" in text

@@ -1,0 +1,142 @@
+"""The widget in Debian's Chromium on the demo page: answers, Arabic, reload, a service restart, axe-core, origins."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from bot.i18n import catalog_for
+from bot.settings import Settings
+from bot.stack import Stack
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.e2e
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def widget(page: Any) -> Any:
+    return page.locator("#glueckauf-widget")
+
+
+def log_texts(page: Any) -> list[str]:
+    return [text.strip() for text in widget(page).locator("ol.log li").all_inner_texts()]
+
+
+def ask(page: Any, text: str) -> None:
+    widget(page).locator("textarea").fill(text)
+    widget(page).locator("form button").click()
+
+
+def test_widget_answers_switches_to_arabic_and_keeps_history(stack: Stack, page: Any) -> None:
+    catalog = catalog_for(Settings().knowledge_dir / "ui")
+    page.goto(stack.service_url + "/")
+    widget(page).locator("button.launcher").click()
+    ask(page, "Hallo")
+    page.wait_for_function(
+        "() => [...document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.bot')]"
+        ".some(li => li.textContent.includes('Fragen Sie mich'))"
+    )
+    assert "Hallo" in log_texts(page)
+    page.screenshot(path=str(ARTIFACTS / "widget-answer.png"))
+
+    widget(page).locator("select").select_option("ar")
+    panel = widget(page).locator("section.panel")
+    page.wait_for_function(
+        "() => document.querySelector('#glueckauf-widget').shadowRoot.querySelector('.panel').dir === 'rtl'"
+    )
+    title = widget(page).locator("#title").inner_text()
+    assert title == catalog.text("widget_title", "ar") and ARABIC.search(title)
+    assert panel.get_attribute("lang") == "ar"
+    page.screenshot(path=str(ARTIFACTS / "widget-arabic.png"))
+
+    page.reload()
+    widget(page).locator("button.launcher").click()
+    page.wait_for_function(
+        "() => document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.user').length >= 1"
+    )
+    assert log_texts(page).count("Hallo") == 1  # history after reload, not shown twice
+
+
+def test_message_written_during_a_service_restart_arrives_once(stack: Stack, page: Any) -> None:
+    page.goto(stack.service_url + "/")
+    widget(page).locator("button.launcher").click()
+    ask(page, "hello")
+    page.wait_for_function(
+        "() => document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.bot').length >= 2"
+    )
+    stack.stop_process("service")
+    try:
+        ask(page, "thank you")
+    finally:
+        stack.start_service()
+        stack.wait_ready(timeout=120)
+    page.wait_for_function(
+        "() => [...document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.bot')]"
+        ".some(li => li.textContent.includes('Gern geschehen'))",  # the demo page sets German
+        timeout=60_000,
+    )
+    assert log_texts(page).count("thank you") == 1
+    page.screenshot(path=str(ARTIFACTS / "widget-after-restart.png"))
+
+
+def test_no_serious_accessibility_violations(stack: Stack, page: Any) -> None:
+    page.goto(stack.service_url + "/")
+    widget(page).locator("button.launcher").click()
+    page.keyboard.press("Tab")  # keyboard reaches the widget's controls
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in serious]
+
+
+@pytest.fixture
+def foreign_site(tmp_path: Path, stack: Stack) -> Iterator[str]:
+    (tmp_path / "index.html").write_text(
+        f'<!doctype html><html lang="en"><title>Other site</title><body><h1>Other site</h1>'
+        f'<script src="{stack.service_url}/widget.js"></script></body></html>'
+    )
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(tmp_path), **kwargs)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    server.shutdown()
+
+
+def test_a_foreign_origin_is_refused(stack: Stack, page: Any, foreign_site: str) -> None:
+    page.goto(foreign_site)
+    outcome = page.evaluate(
+        """async (base) => {
+            let api;
+            try { await fetch(base + '/api/conversations', {method: 'POST', headers: {'content-type':
+                  'application/json'}, body: '{}'}); api = 'allowed'; } catch (e) { api = 'blocked'; }
+            const socket = await new Promise((resolve) => {
+                const ws = new WebSocket(base.replace('http', 'ws') + '/ws/conversations/x?token=y');
+                ws.onopen = () => resolve('open');
+                ws.onclose = () => resolve('closed');
+            });
+            return {api, socket};
+        }""",
+        stack.service_url,
+    )
+    assert outcome == {"api": "blocked", "socket": "closed"}

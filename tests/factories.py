@@ -1,0 +1,57 @@
+"""Small builders for knowledge content used by several tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.language import SUPPORTED_LANGUAGES
+
+SOURCE = {"url": "https://www.example.org/page", "title": "Example page", "read": "2026-11-20"}
+
+
+def entry(entry_id: str, questions: dict[str, list[str]], **overrides: Any) -> dict[str, Any]:
+    answers = {
+        lang: {"text": f"[{lang}] Answer of {entry_id}. Next step: ask the office.", "reviewed": lang in ("de", "en")}
+        for lang in SUPPORTED_LANGUAGES
+    }
+    data = {
+        "id": entry_id,
+        "topic": entry_id.split("-")[0],
+        "audience": ["candidate"],
+        "cities": "all",
+        "city_specific": False,
+        "contacts": {},
+        "answer": answers,
+        "questions": {lang: questions.get(lang) or questions["en"] for lang in SUPPORTED_LANGUAGES},
+        "sources": [SOURCE],
+        "last_verified": "2026-11-20",
+    }
+    data.update(overrides)
+    return data
+
+
+def contact(contact_id: str, city: str = "witten", **overrides: Any) -> dict[str, Any]:
+    data = {
+        "id": contact_id,
+        "name": {"de": f"Amt {contact_id}", "en": f"Office {contact_id}"},
+        "city": city,
+        "address": "Marktstraße 16, 58452 Witten",
+        "opening_hours": [{"days": ["mon", "tue"], "opens": "08:00", "closes": "12:00"}],
+        "phone": "+49 2302 0000",
+        "website": "https://www.example.org/office",
+        "source": SOURCE,
+    }
+    data.update(overrides)
+    return data
+
+
+def write_knowledge(root: Path, entries: list[dict[str, Any]], contacts: list[dict[str, Any]]) -> Path:
+    for folder, items in (("entries", entries), ("contacts", contacts)):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        for item in items:
+            (root / folder / f"{item['id']}.yml").write_text(yaml.safe_dump(item, allow_unicode=True))
+    (root / "checklists").mkdir(exist_ok=True)
+    return root

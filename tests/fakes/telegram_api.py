@@ -1,0 +1,98 @@
+"""A local fake of the Telegram Bot API, so python-telegram-bot runs unchanged without the internet.
+
+Serves http://127.0.0.1:<port>/bot<token>/<method>; records every call; can answer 429 with retry_after.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Glückauf", "username": "glueckauf_test_bot"}
+
+
+class FakeBotApi:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.flood_next: dict[str, int] = {}  # method -> how many calls get a 429 first
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        app = Starlette(routes=[Route("/bot{token}/{method}", self._handle, methods=["GET", "POST"])])
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def start(self) -> str:
+        self._thread.start()
+        while not self._server.started:
+            time.sleep(0.02)
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}/bot"
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=5)
+
+    def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
+        with self._lock:
+            return [params for name, params in self.calls if name == method]
+
+    async def _handle(self, request: Request) -> JSONResponse:
+        method = request.path_params["method"]
+        params = await _params(request)
+        with self._lock:
+            if self.flood_next.get(method, 0) > 0:
+                self.flood_next[method] -= 1
+                self.calls.append((f"{method}:429", params))
+                return JSONResponse(
+                    {
+                        "ok": False,
+                        "error_code": 429,
+                        "description": "Too Many Requests: retry after 1",
+                        "parameters": {"retry_after": 1},
+                    },
+                    status_code=429,
+                )
+            self.calls.append((method, params))
+        return JSONResponse({"ok": True, "result": self._result(method, params)})
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method == "getUpdates":
+            with self._lock:
+                pending, self.updates = self.updates, []
+            return pending
+        if method in ("sendMessage", "editMessageReplyMarkup"):
+            chat_id = int(params.get("chat_id") or 0)
+            return {
+                "message_id": next(self._ids),
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+        return True
+
+
+async def _params(request: Request) -> dict[str, Any]:
+    if request.headers.get("content-type", "").startswith("application/json"):
+        body = await request.body()
+        return dict(json.loads(body or b"{}"))
+    form = await request.form()
+    params: dict[str, Any] = {}
+    for key, value in form.items():
+        try:
+            params[key] = json.loads(str(value))
+        except ValueError:
+            params[key] = str(value)
+    return params
