@@ -5,7 +5,7 @@ ENGINE := .venv-engine/bin
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test envs train browser migrate lint typecheck kb-check validate unit e2e lock clean bench-nlu bench-answers
+.PHONY: help run test envs train browser migrate lint typecheck kb-check validate unit e2e lock clean bench-nlu bench-answers bench-insights
 
 help:
 	@echo "make run       set up (venvs, model, database) and start engine + service on 127.0.0.1"
@@ -61,3 +61,6 @@ bench-nlu: envs
 
 bench-answers: envs
 	$(SERVICE) -m bench.answers
+
+bench-insights: envs
+	$(SERVICE) -m bench.insights

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     add = advisor.add_parser("add", help="create an advisor (asks for the password)")
     add.add_argument("--email", required=True)
     add.add_argument("--name", required=True)
-    add.add_argument("--role", choices=["advisor", "admin"], default="advisor")
+    add.add_argument("--role", choices=["advisor", "admin", "partner"], default="advisor")
     add.add_argument("--languages", default="de", help="comma-separated codes the advisor speaks, e.g. de,en,tr")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     args = parser.parse_args(argv)

@@ -29,7 +29,7 @@ from bot.errors import AppError, PayloadTooLarge
 from bot.events import EventBus
 from bot.i18n import Catalog, catalog_for
 from bot.knowledge.base import load_knowledge
-from bot.knowledge.index import KnowledgeIndex
+from bot.knowledge.index import KnowledgeIndex, load_uncovered
 from bot.language import LanguageDetector
 from bot.office_hours import OfficeHours
 from bot.places import PlaceRecognizer
@@ -163,8 +163,9 @@ def build_dialogue_services(settings: Settings, catalog: Catalog) -> DialogueSer
     kb, problems = load_knowledge(settings.knowledge_dir)
     for problem in problems:
         log.warning("knowledge: %s (left out)", problem)
-    index = KnowledgeIndex(kb, shared_embedder(), settings.cache_dir / "embeddings")
     places = PlaceRecognizer(settings.knowledge_dir / "places.yml")
+    uncovered = load_uncovered(settings.knowledge_dir / "uncovered.yml")
+    index = KnowledgeIndex(kb, shared_embedder(), settings.cache_dir / "embeddings", uncovered, places.without_places)
     urgency = UrgencyDetector(settings.knowledge_dir / "urgency.yml")
     return DialogueServices(catalog, settings.default_language, index, places, urgency)
 

@@ -60,6 +60,12 @@ class PlaceRecognizer:
                 return [Place(city, text[match.start() : match.end()], match.start(), match.end())]
         return []
 
+    def without_places(self, text: str) -> str:
+        """The text with place names cut out: the knowledge matcher should match the question, not the city."""
+        for place in sorted(self.find(text), key=lambda p: -p.start):
+            text = text[: place.start] + " " + text[place.end :]
+        return " ".join(text.split())
+
     def city(self, text: str) -> str | None:
         """The city a message names, if it names exactly one."""
         cities = {place.city for place in self.find(text)}

@@ -125,6 +125,7 @@ class MessageRouter:
                     )
                     session.add(reply)
                     replies.append(reply)
+                _mark_rateable(replies)
                 await session.commit()
                 if handoff_reason:
                     notice = await start_handoff(
@@ -220,3 +221,11 @@ def _metadata(conversation: Conversation) -> dict[str, str | None]:
         "audience": conversation.audience,
         "channel": conversation.channel,
     }
+
+
+def _mark_rateable(replies: list[Message]) -> None:
+    """The last part of each knowledge answer carries the 👍/👎 buttons (one rating per answer, not per part)."""
+    for reply, following in zip(replies, [*replies[1:], None], strict=True):
+        knowledge = (reply.data or {}).get("knowledge")
+        if knowledge and (following is None or (following.data or {}).get("knowledge") != knowledge):
+            reply.data = {**(reply.data or {}), "rateable": True}

@@ -35,6 +35,7 @@ from telegram.ext import (
 
 from bot import conversations
 from bot.dialogue import CITIES
+from bot.feedback import NotRateable, rate_answer
 from bot.handoff import start_handoff
 from bot.i18n import Catalog
 from bot.language import LanguageDetector
@@ -264,8 +265,23 @@ class TelegramChannel:
             )
         elif kind == "delete":
             await self._delete(conversation, confirmed=value == "yes")
+        elif kind == "rate":
+            await self._rate(conversation, value)
         elif data.startswith("/"):
             await self._handle_text(update, conversation, data)  # a button the bot sent: its payload is the answer
+
+    async def _rate(self, conversation: Conversation, value: str) -> None:
+        message_id, _, helpful = value.partition(":")
+        if not message_id.isdigit():
+            return
+        async with self._sessions() as session:
+            stored = await session.get(Conversation, conversation.id)
+            assert stored is not None
+            try:
+                await rate_answer(session, stored, int(message_id), helpful == "1", None)
+            except NotRateable:
+                return  # a stale button of a deleted conversation: nothing to rate
+        await self._reply(conversation, self._catalog.text("feedback_thanks", self._language(conversation)))
 
     async def _update(self, conversation: Conversation, **fields: Any) -> None:
         async with self._sessions() as session:
@@ -335,11 +351,21 @@ class TelegramChannel:
         if message.private or not conversation.external_id:
             return
         buttons = (message.data or {}).get("buttons") or []
-        keyboard = (
-            InlineKeyboardMarkup([[InlineKeyboardButton(b["title"], callback_data=b["payload"][:64])] for b in buttons])
-            if buttons
-            else None
-        )
+        rows = [[InlineKeyboardButton(b["title"], callback_data=b["payload"][:64])] for b in buttons]
+        if (message.data or {}).get("rateable"):
+            language = self._language(conversation)
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        f"👍 {self._catalog.text('feedback_helpful', language)}", callback_data=f"rate:{message.id}:1"
+                    ),
+                    InlineKeyboardButton(
+                        f"👎 {self._catalog.text('feedback_not_helpful', language)}",
+                        callback_data=f"rate:{message.id}:0",
+                    ),
+                ]
+            )
+        keyboard = InlineKeyboardMarkup(rows) if rows else None
         await self._send_text(conversation.external_id, message.text, keyboard)
         async with self._sessions() as session:
             stored = await session.get(Message, message.id)

@@ -146,13 +146,17 @@
     }
     if (message.sender !== "user") {
       typing.hidden = true;
-      renderQuick((message.data && message.data.buttons) || []);
+      renderQuick((message.data && message.data.buttons) || [], message);
     }
     logwrap.scrollTop = logwrap.scrollHeight;
   }
 
-  function renderQuick(buttons) {
+  function renderQuick(buttons, message) {
     var chips = buttons.map(function (b) { return chip(b.title, function () { send(b.payload, b.title); }); });
+    if (message && message.id && message.data && message.data.rateable && !message.data.feedback) {
+      chips.push(chip("👍 " + t("feedback_helpful"), function () { rate(message, true); }));
+      chips.push(chip("👎 " + t("feedback_not_helpful"), function () { rate(message, false); }));
+    }
     if (state.id && !state.audience) {
       chips = [chip(t("widget_candidate"), function () { chooseAudience("candidate"); }),
                chip(t("widget_employer"), function () { chooseAudience("employer"); })];
@@ -166,6 +170,12 @@
     button.type = "button"; button.className = "chip"; button.textContent = label;
     button.addEventListener("click", action);
     return button;
+  }
+
+  function rate(message, helpful) {
+    http("POST", "/api/conversations/" + state.id + "/feedback", { message_id: message.id, helpful: helpful })
+      .then(function (result) { message.data.feedback = result.feedback; status.textContent = result.thanks; renderQuick([]); })
+      .catch(function (error) { status.textContent = error.message; });
   }
 
   function chooseAudience(audience) {

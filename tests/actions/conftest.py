@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from bot.dialogue import DialogueServices
 from bot.i18n import catalog_for
 from bot.knowledge.base import load_knowledge
-from bot.knowledge.index import KnowledgeIndex
+from bot.knowledge.index import KnowledgeIndex, load_uncovered
 from bot.places import PlaceRecognizer
 from bot.settings import Settings
 from bot.urgency import UrgencyDetector
@@ -29,7 +29,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> DialogueServices:
         {
             "de": ["Wo melde ich meine Wohnung an?", "Anmeldung des Wohnsitzes", "Wo kann ich mich anmelden?"],
             "en": ["Where do I register my address?", "How do I register my flat?"],
-            "uk": ["Де зареєструвати місце проживання?"],
+            "uk": ["Де зареєструвати місце проживання?", "Реєстрація адреси", "Як прописатися в квартирі?"],
         },
         city_specific=True,
         contacts=CITY_CONTACTS,
@@ -59,11 +59,17 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> DialogueServices:
     )
     kb, problems = load_knowledge(root)
     assert not problems
+    recognizer = PlaceRecognizer(places)
     return DialogueServices(
         catalog=catalog_for(Settings().knowledge_dir / "ui"),
         default_language="de",
-        knowledge=KnowledgeIndex(kb, shared_embedder()),
-        places=PlaceRecognizer(places),
+        knowledge=KnowledgeIndex(
+            kb,
+            shared_embedder(),
+            uncovered=load_uncovered(Settings().knowledge_dir / "uncovered.yml"),
+            without_places=recognizer.without_places,
+        ),
+        places=recognizer,
         urgency=UrgencyDetector(Settings().knowledge_dir / "urgency.yml"),
     )
 

@@ -122,6 +122,25 @@ def test_question_is_answered_with_typing_indicator(
     assert fake_engine.received[0]["metadata"]["channel"] == "telegram"
 
 
+def test_last_part_of_a_knowledge_answer_can_be_rated_with_buttons(
+    telegram: TestClient, bot_api: FakeBotApi, fake_engine: FakeEngine
+) -> None:
+    fake_engine.reply = lambda body: [
+        {"recipient_id": body["sender"], "custom": {"glueckauf": {"knowledge": {"entry_id": "jobcenter"}}}},
+        {"recipient_id": body["sender"], "text": "The Jobcenter helps."},
+        {"recipient_id": body["sender"], "text": "Source: jobcenter.de"},
+    ]
+    post(telegram, message_update("Jobcenter?"))
+    answer, source = bot_api.sent()
+    assert "reply_markup" not in answer
+    labels = [b["callback_data"] for row in source["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels[0].startswith("rate:") and labels[0].endswith(":1") and labels[1].endswith(":0")
+    post(telegram, button_update(labels[1]))
+    assert bot_api.sent()[-1]["text"] == "Thank you for your feedback!"
+    post(telegram, button_update("rate:999999:1"))  # a stale button: no crash, no thanks
+    assert bot_api.sent()[-1]["text"] == "Thank you for your feedback!" and len(bot_api.sent()) == 3
+
+
 def test_duplicate_update_is_processed_once(telegram: TestClient, bot_api: FakeBotApi, fake_engine: FakeEngine) -> None:
     update = message_update("hello there", update_id=555)
     post(telegram, update)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "a long advisor password"
 
 
-def add_advisor(stack: Stack, email: str) -> None:
+def add_advisor(stack: Stack, email: str, role: str = "advisor") -> None:
     """Through the CLI, as an administrator would."""
     result = subprocess.run(
         [
@@ -34,6 +34,8 @@ def add_advisor(stack: Stack, email: str) -> None:
             "Mira",
             "--languages",
             "en,de",
+            "--role",
+            role,
             "--password-stdin",
         ],
         input=PASSWORD + "\n",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy.engine import make_url
 
 from bot.i18n import catalog_for
 from bot.settings import Settings
@@ -70,6 +72,23 @@ def test_widget_answers_switches_to_arabic_and_keeps_history(stack: Stack, page:
         "() => document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.user').length >= 1"
     )
     assert log_texts(page).count("Hallo") == 1  # history after reload, not shown twice
+
+
+def test_knowledge_answer_can_be_rated_and_the_rating_reaches_insights(stack: Stack, page: Any) -> None:
+    catalog = catalog_for(Settings().knowledge_dir / "ui")
+    page.goto(stack.service_url + "/")
+    widget(page).locator("button.launcher").click()
+    ask(page, "Was ist das beschleunigte Fachkräfteverfahren?")
+    helpful = widget(page).locator(".quick button", has_text=catalog.text("feedback_not_helpful", "de"))
+    helpful.wait_for()
+    helpful.click()
+    page.wait_for_function(
+        "() => document.querySelector('#glueckauf-widget').shadowRoot.querySelector('.status').textContent"
+        f" === {catalog.text('feedback_thanks', 'de')!r}"
+    )
+    with sqlite3.connect(str(make_url(stack.settings.database_url).database)) as db:
+        ratings = db.execute("SELECT entry_id, rating FROM insight_events WHERE kind = 'feedback'").fetchall()
+    assert ratings == [("accelerated-skilled-worker-procedure", -1)]
 
 
 def test_message_written_during_a_service_restart_arrives_once(stack: Stack, page: Any) -> None:
