@@ -225,7 +225,8 @@ def _metadata(conversation: Conversation) -> dict[str, str | None]:
 
 def _mark_rateable(replies: list[Message]) -> None:
     """The last part of each knowledge answer carries the 👍/👎 buttons (one rating per answer, not per part)."""
-    for reply, following in zip(replies, [*replies[1:], None], strict=True):
+    for position, reply in enumerate(replies):
+        following = replies[position + 1] if position + 1 < len(replies) else None
         knowledge = (reply.data or {}).get("knowledge")
         if knowledge and (following is None or (following.data or {}).get("knowledge") != knowledge):
             reply.data = {**(reply.data or {}), "rateable": True}
