@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
-from bot.answering import answer_question, outcome_control, outcome_slots
+from bot.answering import Outcome, answer_question, outcome_control, outcome_slots
 from bot.dialogue import DialogueServices, TurnContext
 
 
@@ -27,6 +27,11 @@ class ActionAnswerQuestion(Action):
         question = str((tracker.latest_message or {}).get("text") or "")
         failed = int(tracker.get_slot("failed_turns") or 0)
         outcome = await run_in_threadpool(answer_question, self.services, question, turn, failed)
+        return self.respond(dispatcher, turn, question, failed, outcome)
+
+    def respond(
+        self, dispatcher: CollectingDispatcher, turn: TurnContext, question: str, failed: int, outcome: Outcome
+    ) -> list[dict[str, Any]]:
         control = outcome_control(self.services, outcome, turn, question)
         if control["glueckauf"]:
             dispatcher.utter_message(json_message=control)

@@ -8,12 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.dialogue import DialogueServices, TurnContext, control_message
+from bot.dialogue import DialogueServices, TurnContext
 
 
 class ReplyAction(Action):
     catalog_key: ClassVar[str]
-    unanswered_reason: ClassVar[str | None] = None  # set when this reply means the question went unanswered
 
     def __init__(self, services: DialogueServices) -> None:
         self.services = services
@@ -22,9 +21,5 @@ class ReplyAction(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         turn = TurnContext.from_tracker(tracker, self.services.default_language)
-        if self.unanswered_reason:
-            question = str((tracker.latest_message or {}).get("text") or "")
-            insight = {"kind": "unanswered", "reason": self.unanswered_reason, "question": question}
-            dispatcher.utter_message(json_message=control_message(insight=insight))
         dispatcher.utter_message(text=self.services.catalog.text(self.catalog_key, turn.language))
         return [SlotSet(slot, value) for slot, value in turn.slots().items()]

@@ -49,6 +49,8 @@ class Detection:
     method: str
 
 
+NON_LATIN_SHARE = 0.25  # this much Arabic or Cyrillic in a message decides its script
+
 _PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
 
 
@@ -121,6 +123,11 @@ class LanguageDetector:
         if not scripts:
             return Detection(None, 0.0, "only German terms")
         script, _ = scripts.most_common(1)[0]
+        other = [(name, n) for name, n in scripts.most_common() if name in ("arabic", "cyrillic")]
+        if script == "latin" and other and other[0][1] >= NON_LATIN_SHARE * sum(scripts.values()):
+            # "أين يقع Welcome Office في بوخوم؟": Latin words inside Arabic or Cyrillic text are names and terms.
+            script = other[0][0]
+            content = " ".join(w for w in content.split() if not all(_script(c) == "latin" for c in w if c.isalpha()))
         letters = set(content)
         if script == "arabic":
             return self._pick("fa", "ar", letters & _PERSIAN_ONLY, letters & _ARABIC_ONLY, content)

@@ -34,6 +34,8 @@ WIDGET_KEYS = (
     "widget_candidate",
     "widget_employer",
     "widget_log_label",
+    "feedback_helpful",
+    "feedback_not_helpful",
     "greeting",
 )
 

@@ -11,7 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.action_answer_question import ActionAnswerQuestion
 from actions.action_choose_language import ActionChooseLanguage
+from actions.action_explain_scope import ActionExplainScope
 from actions.action_greet_user import ActionGreetUser
+from actions.action_not_sure import ActionNotSure
 from actions.action_set_city import ActionSetCity
 from bot.action_server import create_executor, discover_actions
 from bot.dialogue import DialogueServices
@@ -124,6 +126,45 @@ def test_question_classified_as_city_is_still_answered_for_that_city(services: D
     assert control["city"] == "hattingen" and control["knowledge"]["entry_id"] == "address-registration"
     assert "Office hattingen-office" in texts(messages)[0]
     assert {"event": "slot", "name": "city", "value": "hattingen", "timestamp": None} in events
+
+
+def test_out_of_scope_intent_still_answers_what_the_knowledge_base_knows(services: DialogueServices) -> None:
+    messages, _ = run(
+        ActionExplainScope(services),
+        text="How do I get an EU Blue Card?",
+        intent="out_of_scope",
+        metadata={"language": "en"},
+    )
+    assert messages[0]["custom"]["glueckauf"]["knowledge"]["entry_id"] == "eu-blue-card"
+    assert texts(messages)[0].startswith("[en] Answer of eu-blue-card")
+
+
+def test_out_of_scope_is_explained_and_counted_as_unanswered(services: DialogueServices) -> None:
+    messages, _ = run(
+        ActionExplainScope(services),
+        text="Tell me a joke about cats",
+        intent="out_of_scope",
+        metadata={"language": "de"},
+    )
+    control, reply = messages
+    assert control["custom"]["glueckauf"]["insight"] == {
+        "kind": "unanswered",
+        "reason": "out_of_scope",
+        "question": "Tell me a joke about cats",
+    }
+    assert reply["text"] == services.catalog.text("out_of_scope", "de")
+
+
+def test_low_nlu_confidence_still_reaches_the_knowledge_base(services: DialogueServices) -> None:
+    answered, _ = run(
+        ActionNotSure(services), text="blue card how get??", intent="nlu_fallback", metadata={"language": "en"}
+    )
+    assert texts(answered)[0].startswith("[en] Answer of eu-blue-card")
+    unsure, events = run(
+        ActionNotSure(services), text="qwertz uiop", intent="nlu_fallback", metadata={"language": "en"}
+    )
+    assert texts(unsure) == [services.catalog.text("not_sure", "en")]
+    assert {"event": "slot", "name": "failed_turns", "value": 1.0, "timestamp": None} in events
 
 
 def test_choose_language_offers_every_language_then_switches(services: DialogueServices) -> None:

@@ -29,6 +29,9 @@ def detector() -> LanguageDetector:
         ("Comment faire reconnaître mon diplôme ?", "fr"),
         ("Gdzie mogę zameldować się w Bochum?", "pl"),
         ("Unde îmi pot înregistra adresa în Witten?", "ro"),
+        ("أين يقع Welcome Office في بوخوم؟", "ar"),  # Latin office names inside Arabic text
+        ("Welcome Office بوخوم کجاست؟", "fa"),
+        ("Где находится Welcome Office Bochum?", "ru"),
     ],
 )
 def test_detects_the_language(detector: LanguageDetector, text: str, language: str) -> None:

@@ -1,0 +1,45 @@
+"""One conversation per language through the chat API: greeting and a knowledge answer, both in that language."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.i18n import catalog_for
+from bot.knowledge.base import load_knowledge
+from bot.settings import Settings
+from bot.stack import Stack
+from tests.e2e.test_chat_end_to_end import chat
+
+pytestmark = pytest.mark.e2e
+
+CONVERSATIONS = {
+    "de": ("Hallo", "Wo ist das Welcome Office in Bochum?"),
+    "en": ("hello", "Where is the Welcome Office in Bochum?"),
+    "tr": ("Merhaba", "Bochum'daki Welcome Office nerede?"),
+    "ar": ("مرحبا", "أين يقع Welcome Office في بوخوم؟"),
+    "uk": ("Привіт", "Де знаходиться Welcome Office у Бохумі?"),
+    "ru": ("Здравствуйте", "Где находится Welcome Office в Бохуме?"),
+    "es": ("Hola", "¿Dónde está la Welcome Office de Bochum?"),
+    "fr": ("Bonjour", "Où se trouve le Welcome Office de Bochum ?"),
+    "pl": ("Dzień dobry", "Gdzie jest Welcome Office w Bochum?"),
+    "ro": ("Bună ziua", "Unde se află Welcome Office din Bochum?"),
+    "fa": ("سلام، روز بخیر", "Welcome Office بوخوم کجاست؟"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(CONVERSATIONS))
+def test_greeting_and_answer_in_the_users_language(stack: Stack, language: str) -> None:
+    settings = Settings()
+    catalog = catalog_for(settings.knowledge_dir / "ui")
+    kb, _ = load_knowledge(settings.knowledge_dir)
+    greeting, question = CONVERSATIONS[language]
+
+    conversation, greeted = chat(stack, greeting)
+    assert greeted["language"] == language
+    assert [r["text"] for r in greeted["replies"]] == [catalog.text("greeting", language)]
+
+    _, answered = chat(stack, question, conversation)
+    assert answered["language"] == language
+    parts = [r for r in answered["replies"] if (r.get("data") or {}).get("knowledge")]
+    assert {p["data"]["knowledge"]["entry_id"] for p in parts} == {"welcome-office-bochum"}, answered["replies"]
+    assert parts[0]["text"] == kb.entries["welcome-office-bochum"].answer[language].text
