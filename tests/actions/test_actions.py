@@ -167,6 +167,27 @@ def test_low_nlu_confidence_still_reaches_the_knowledge_base(services: DialogueS
     assert {"event": "slot", "name": "failed_turns", "value": 1.0, "timestamp": None} in events
 
 
+def test_city_intent_without_a_city_is_treated_as_a_question(services: DialogueServices) -> None:
+    messages, _ = run(
+        ActionSetCity(services), text="Blue Card salary threshold?", intent="inform_city", metadata={"language": "en"}
+    )
+    assert texts(messages)[0].startswith("[en] Answer of eu-blue-card")
+
+
+def test_uncovered_question_with_a_city_sets_the_city_and_says_not_sure(services: DialogueServices) -> None:
+    messages, events = run(
+        ActionSetCity(services),
+        text="Where can I go fishing in Witten?",
+        intent="inform_city",
+        entities=[{"entity": "city", "value": "witten"}],
+        metadata={"language": "en"},
+    )
+    control = messages[0]["custom"]["glueckauf"]
+    assert control["city"] == "witten" and control["insight"]["kind"] == "unanswered"
+    assert texts(messages) == [services.catalog.text("not_sure", "en")]
+    assert {"event": "slot", "name": "city", "value": "witten", "timestamp": None} in events
+
+
 def test_choose_language_offers_every_language_then_switches(services: DialogueServices) -> None:
     messages, _ = run(
         ActionChooseLanguage(services),
