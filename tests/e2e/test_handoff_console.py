@@ -48,6 +48,18 @@ def add_advisor(stack: Stack, email: str, role: str = "advisor") -> None:
     assert "created" in result.stdout
 
 
+def log_in(browser: Any, stack: Stack, path: str, email: str) -> Any:
+    """Opens `path`, is sent to the login form, logs in and lands on `path` again."""
+    page = browser.new_page()
+    page.goto(f"{stack.service_url}{path}")
+    assert page.url.endswith("/console/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{stack.service_url}{path}")
+    return page
+
+
 class User:
     def __init__(self, stack: Stack) -> None:
         self.http = httpx.Client(base_url=stack.service_url, timeout=60)
@@ -80,13 +92,7 @@ def test_advisor_takes_over_and_hands_back(stack: Stack, browser: Any) -> None:
     queued = user.say("/affirm")
     assert queued["state"] == "pending" and "position 1" in queued["replies"][-1]["text"]
 
-    page = browser.new_page()
-    page.goto(f"{stack.service_url}/console")
-    assert page.url.endswith("/console/login")
-    page.fill("#email", "mira@example.org")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{stack.service_url}/console")
+    page = log_in(browser, stack, "/console", "mira@example.org")
     page.click(f"#waiting button[data-id='{user.id}']")
     page.click("#claim")
     page.wait_for_selector("#reply-form:not([hidden])")

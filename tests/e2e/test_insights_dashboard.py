@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from bot.stack import Stack
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_handoff_console import PASSWORD, User, add_advisor
+from tests.e2e.test_handoff_console import User, add_advisor, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -22,20 +23,17 @@ def test_admin_sees_answered_topics_and_unanswered_clusters(stack: Stack, browse
         "Wie bekomme ich einen Angelschein in Bochum?",
         "Wo kann man einen Angelschein machen?",
         "Angelschein – wer stellt den aus?",
-    ):
+        "Was kostet ein Angelschein?",
+        "Angelschein Prüfung anmelden?",
+    ):  # seven, so that one the intent classifier routes elsewhere (e.g. to "talk to a person") does not matter
         User(stack).say(question)
     add_advisor(stack, "lea@example.org", role="admin")
 
-    page = browser.new_page()
-    page.goto(f"{stack.service_url}/console/insights")
-    assert page.url.endswith("/console/login")
-    page.fill("#email", "lea@example.org")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(f"{stack.service_url}/console/insights")
+    page = log_in(browser, stack, "/console/insights", "lea@example.org")
     page.wait_for_selector("#chart-topics_by_city svg")
     assert "registration · witten" in page.inner_text("#chart-topics_by_city")
     clusters = page.inner_text(".clusters")
-    assert "5×" in clusters and "Angelschein" in clusters
+    sizes = [int(n) for n in re.findall(r"(\d+)×", clusters)]
+    assert sizes and max(sizes) >= 5 and "Angelschein" in clusters, clusters
     page.screenshot(path=str(ARTIFACTS / "insights-dashboard.png"), full_page=True)
     page.close()
