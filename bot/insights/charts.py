@@ -66,6 +66,10 @@ def line_chart(title: str, series: dict[str, dict[str, float]], *, width: int = 
             for i, period in enumerate(periods)
         )
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{xy}"/>')
+        parts += [
+            f'<circle cx="{point.split(",")[0]}" cy="{point.split(",")[1]}" r="3" fill="{colour}"/>'
+            for point in xy.split()
+        ]
         parts.append(f'<rect x="{width - right + 10}" y="{top + n * 18}" width="12" height="12" fill="{colour}"/>')
         parts.append(f'<text x="{width - right + 28}" y="{top + n * 18 + 11}">{escape(name)}</text>')
     parts.append("</svg>")

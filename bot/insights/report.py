@@ -45,7 +45,9 @@ def charts(insights: Insights) -> dict[str, Any]:
         ),
         "languages": line_chart("Questions per language over time", series),
         "thumbs_down": bar_chart(
-            "👎 rate per knowledge entry", [(r["entry_id"], r["rate"]) for r in insights.thumbs_down.rows], percent=True
+            "Thumbs-down rate per knowledge entry",
+            [(r["entry_id"], r["rate"]) for r in insights.thumbs_down.rows],
+            percent=True,
         ),
     }
 
@@ -116,7 +118,7 @@ def as_pdf(insights: Insights, month: str) -> bytes:
             [f"{c['questions']}× {c['example']} ({', '.join(c['languages'])})" for c in insights.clusters[:15]],
         ),
         (
-            "👎 rate per entry",
+            "Thumbs-down rate per entry",
             [f"{r['entry_id']}: {r['rate']:.0%} of {r['ratings']}" for r in insights.thumbs_down.rows],
         ),
         (
