@@ -75,7 +75,7 @@ def answer_question(services: DialogueServices, question: str, turn: TurnContext
         )
     contact_id = entry.contact_for(city)
     contact = services.knowledge.kb.contacts.get(contact_id) if contact_id else None
-    text = compose_answer(entry, contact, catalog, turn.language)
+    text = compose_answer(entry, contact, catalog, turn.language, city)
     return Outcome("answer", text, entry_id=entry.id, score=best.score, city=city)
 
 

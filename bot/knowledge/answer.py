@@ -43,11 +43,13 @@ def contact_card(contact: Contact, catalog: Catalog, language: str) -> str:
     return "\n".join(lines)
 
 
-def compose_answer(entry: Entry, contact: Contact | None, catalog: Catalog, language: str) -> str:
+def compose_answer(
+    entry: Entry, contact: Contact | None, catalog: Catalog, language: str, city: str | None = None
+) -> str:
     parts = [answer_text(entry, language)]
     if contact is not None:
         parts.append(contact_card(contact, catalog, language))
-    source = entry.sources[0]
+    source = entry.source_for(city)
     parts.append(
         f"{catalog.text('label_source', language)}: {source.title} – {source.url}\n"
         f"{catalog.text('label_last_checked', language)}: {entry.last_verified.isoformat()}"

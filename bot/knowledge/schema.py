@@ -62,6 +62,14 @@ class Entry(Strict):
     def contact_for(self, city: str | None) -> str | None:
         return self.contacts.get(city or "") or self.contacts.get("all")
 
+    def source_for(self, city: str | None) -> Source:
+        """The source to show: one about the user's city when the entry has it (witten.de for Witten)."""
+        if city:
+            for source in self.sources:
+                if city in str(source.url).casefold() or city in source.title.casefold():
+                    return source
+        return self.sources[0]
+
     def serves(self, city: str | None) -> bool:
         return self.cities == "all" or city is None or city in self.cities
 

@@ -63,5 +63,6 @@ def test_acceptance_question_gets_the_right_entry_with_source_and_contact(
     text = "\n\n".join(p["text"] for p in parts)
     assert entry.answer[language].text in text
     assert localised(contact.name, language) in text
-    assert f"{catalog.text('label_source', language)}: {entry.sources[0].title} – {entry.sources[0].url}" in text
+    source = entry.source_for(city)
+    assert f"{catalog.text('label_source', language)}: {source.title} – {source.url}" in text
     assert f"{catalog.text('label_last_checked', language)}: {entry.last_verified.isoformat()}" in text
