@@ -28,12 +28,12 @@ from engine.embedding import Embedder
 
 log = logging.getLogger(__name__)
 
-CONFIDENT_PROBABILITY = 0.6
+CONFIDENT_PROBABILITY = 0.7
 FEATURE_SCALE = 8.0  # e5 vectors are unit length; a larger scale lets the softmax become decisive
 NGRAM_WEIGHT = 2.0  # relative weight of the character n-gram block
 NGRAM_DIMENSIONS = 2**14
 REGULARISATION_C = 10.0
-EPOCHS = 300
+EPOCHS = 1000
 LEARNING_RATE = 0.5
 
 _trained: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per process: tests build many apps from one KB
