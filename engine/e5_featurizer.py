@@ -69,9 +69,10 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
     def _set_features(self, message: Message, vector: np.ndarray) -> None:
         tokens = message.get(TOKENS_NAMES[TEXT]) or []
         alias = self._config[FEATURIZER_CLASS_ALIAS]
+        sentence = vector.reshape(1, -1) * float(self._config["scale"])
         sequence = np.zeros((max(len(tokens), 1), vector.shape[0]), dtype=np.float32)
         message.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, TEXT, alias))
-        message.add_features(Features(vector.reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT, alias))
+        message.add_features(Features(sentence, FEATURE_TYPE_SENTENCE, TEXT, alias))
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:

@@ -28,13 +28,14 @@ from engine.embedding import Embedder
 
 log = logging.getLogger(__name__)
 
-CONFIDENT_PROBABILITY = 0.7
+CONFIDENT_PROBABILITY = 0.65
 FEATURE_SCALE = 8.0  # e5 vectors are unit length; a larger scale lets the softmax become decisive
 NGRAM_WEIGHT = 2.0  # relative weight of the character n-gram block
-NGRAM_DIMENSIONS = 2**14
+NGRAM_DIMENSIONS = 2**13
 REGULARISATION_C = 10.0
-EPOCHS = 1000
+EPOCHS = 400
 LEARNING_RATE = 0.5
+MOMENTUM = 0.9  # Nesterov: converges in a few hundred full-batch steps (plain descent needed thousands)
 
 _trained: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per process: tests build many apps from one KB
 
@@ -88,15 +89,20 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 def train_softmax(features: np.ndarray, labels: np.ndarray, classes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression, full-batch gradient descent with L2 (a few hundred ms for 40 entries)."""
+    """Multinomial logistic regression with L2, full-batch Nesterov momentum in float32 (~15 s for 2,000 questions
+    on 2 cores; the result is cached)."""
     n, d = features.shape
-    x = features
-    targets = np.eye(classes)[labels]
-    weights, bias = np.zeros((d, classes)), np.zeros(classes)
+    x = features.astype(np.float32, copy=False)
+    targets = np.eye(classes, dtype=np.float32)[labels]
+    weights, bias = np.zeros((d, classes), np.float32), np.zeros(classes, np.float32)
+    velocity_w, velocity_b = np.zeros_like(weights), np.zeros_like(bias)
     for _ in range(EPOCHS):
-        gradient = (_softmax(x @ weights + bias) - targets) / n
-        weights -= LEARNING_RATE * (x.T @ gradient + weights / (REGULARISATION_C * n))
-        bias -= LEARNING_RATE * gradient.sum(axis=0)
+        ahead_w, ahead_b = weights + MOMENTUM * velocity_w, bias + MOMENTUM * velocity_b
+        gradient = (_softmax(x @ ahead_w + ahead_b) - targets) / n
+        velocity_w = MOMENTUM * velocity_w - LEARNING_RATE * (x.T @ gradient + ahead_w / (REGULARISATION_C * n))
+        velocity_b = MOMENTUM * velocity_b - LEARNING_RATE * gradient.sum(axis=0)
+        weights += velocity_w
+        bias += velocity_b
     return weights, bias
 
 
@@ -132,7 +138,8 @@ class KnowledgeIndex:
         return self._embedder
 
     def _trained(self, texts: list[str], labels: np.ndarray, cache_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
-        settings = f"{FEATURE_SCALE}/{NGRAM_WEIGHT}/{REGULARISATION_C}/{EPOCHS}/{LEARNING_RATE}"
+        knobs = (FEATURE_SCALE, NGRAM_WEIGHT, NGRAM_DIMENSIONS, REGULARISATION_C, EPOCHS, LEARNING_RATE, MOMENTUM)
+        settings = "/".join(map(str, knobs))
         content = "\x00".join([type(self._embedder).__name__, settings, *texts, labels.tobytes().hex()])
         key = hashlib.sha256(content.encode()).hexdigest()[:20]
         if key in _trained:
