@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from bench.report import percentile, table
-from bot.language import LanguageDetector
+from bot.language import SWITCH_CONFIDENCE, LanguageDetector
 from bot.places import PlaceRecognizer
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -58,13 +58,29 @@ def intent_rows(result: dict[str, Any]) -> dict[str, tuple[float, float]]:
     return {lang: (sum(e == p for e, p in pairs) / len(pairs), macro_f1(pairs)) for lang, pairs in by_language.items()}
 
 
-def language_detection(predictions: list[dict[str, Any]], detector: LanguageDetector) -> dict[str, float]:
-    hits: dict[str, list[bool]] = defaultdict(list)
+NO_EVIDENCE = ("no letters", "only German terms", "button payload")
+
+
+def language_detection(predictions: list[dict[str, Any]], detector: LanguageDetector) -> dict[str, tuple[float, ...]]:
+    """Per language: accuracy on every message; accuracy on messages with any language in them (not only place
+    names like "Annen, Witten"); and the wrong-switch rate (a confident detection of another language, the error
+    users would see: the conversation switching language)."""
+    hits: dict[str, list[tuple[bool, bool, bool]]] = defaultdict(list)
     for p in predictions:
-        guess = detector.detect(p["text"]).language
-        hits[p["language"]].append(guess == p["language"])
-        hits["all"].append(guess == p["language"])
-    return {lang: sum(h) / len(h) for lang, h in hits.items()}
+        found = detector.detect(p["text"])
+        right = found.language == p["language"]
+        wrong_switch = not right and found.confidence >= SWITCH_CONFIDENCE
+        for key in (p["language"], "all"):
+            hits[key].append((right, found.method not in NO_EVIDENCE, wrong_switch))
+    rates = {}
+    for lang, rows in hits.items():
+        evidence = [right for right, has_evidence, _ in rows if has_evidence]
+        rates[lang] = (
+            sum(r for r, _, _ in rows) / len(rows),
+            sum(evidence) / len(evidence) if evidence else float("nan"),
+            sum(s for _, _, s in rows) / len(rows),
+        )
+    return rates
 
 
 def city_f1(places: PlaceRecognizer, path: Path) -> dict[str, float]:
@@ -102,12 +118,13 @@ def main() -> int:
             stock[lang][1],
             ours[lang][1] / stock[lang][1] if stock[lang][1] else float("inf"),
             cities.get(lang, float("nan")),
-            detection[lang],
+            *detection[lang],
         ]
         for lang in languages
     ]
     print()
-    print(table(["language", "intent acc", "macro-F1", "stock F1", "F1 ratio", "city F1", "lang-id acc"], rows))
+    headers = ["language", "intent acc", "macro-F1", "stock F1", "F1 ratio", "city F1", "lang-id", "with evidence"]
+    print(table([*headers, "wrong switch"], rows))
     speed = []
     for name, result in results.items():
         seconds = [p["seconds"] * 1000 for p in result["predictions"]]

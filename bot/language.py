@@ -8,6 +8,7 @@ office words ("Ausländerbehörde") and place names are removed first so they ca
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -39,6 +40,7 @@ _GERMAN_TERMS = frozenset(
     sprachkurs anerkennung ihk hwk bamf wohnberechtigungsschein wbs termin
     """.split()
 )
+_ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
 
 
@@ -50,6 +52,10 @@ class Detection:
 
 
 NON_LATIN_SHARE = 0.25  # this much Arabic or Cyrillic in a message decides its script
+# Chat messages are short and colloquial ("merciii", "хай щастить"): a character model trained on our own NLU data
+# knows them better than lingua, which was trained on running text. bench-nlu chose the mix.
+CHAT_MODEL_WEIGHT = 0.5
+_CHAT_SMOOTHING = 0.1
 
 _PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
 
@@ -87,15 +93,58 @@ class LanguageDetector:
     def _lexicon(self) -> dict[str, tuple[str, ...]]:
         """Short training examples (≤ 3 words) and the languages whose training data contain them."""
         owners: dict[str, set[str]] = {}
+        for language, text in self._training_examples():
+            example = _normalise(text)
+            if example and len(example.split()) <= 3:
+                owners.setdefault(example, set()).add(language)
+        return {text: tuple(sorted(langs)) for text, langs in owners.items()}
+
+    def _training_examples(self) -> Iterable[tuple[str, str]]:
+        """(language, example) from data/nlu/<lang>.yml, entity markup removed."""
         for path in sorted(self._nlu_dir.glob("*.yml")) if self._nlu_dir else []:
             if path.stem not in self.languages:
                 continue
             for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
                 for line in str(block.get("examples", "")).splitlines():
-                    example = _normalise(line.strip().removeprefix("- "))
-                    if example and len(example.split()) <= 3:
-                        owners.setdefault(example, set()).add(path.stem)
-        return {text: tuple(sorted(langs)) for text, langs in owners.items()}
+                    example = _ENTITY.sub(r"\1", line.strip().removeprefix("- "))
+                    if example:
+                        yield path.stem, example
+
+    @cached_property
+    def _chat_model(self) -> dict[str, tuple[Counter[str], float]]:
+        """Naive Bayes over character 1–4-grams of the NLU training examples: per language the n-gram counts and
+        the log of the smoothed denominator."""
+        counts: dict[str, Counter[str]] = {}
+        for language, example in self._training_examples():
+            counts.setdefault(language, Counter()).update(self._grams(example))
+        vocabulary = len(set().union(*counts.values())) if counts else 0
+        return {
+            language: (grams, math.log(sum(grams.values()) + _CHAT_SMOOTHING * vocabulary))
+            for language, grams in counts.items()
+        }
+
+    def _grams(self, text: str) -> list[str]:
+        grams: list[str] = []
+        for word in _normalise(text).split():
+            if word in self._ignored:
+                continue
+            padded = f" {word} "
+            grams += [padded[i : i + n] for n in (1, 2, 3, 4) for i in range(len(padded) - n + 1)]
+        return grams
+
+    def _chat_probabilities(self, text: str, candidates: list[str]) -> dict[str, float]:
+        model = {c: self._chat_model[c] for c in candidates if c in self._chat_model}
+        grams = self._grams(text)
+        if not model or not grams:
+            return {}
+        scores = {
+            language: sum(math.log(counts[g] + _CHAT_SMOOTHING) for g in grams) - len(grams) * log_total
+            for language, (counts, log_total) in model.items()
+        }
+        top = max(scores.values())
+        weights = {language: math.exp(score - top) for language, score in scores.items()}
+        total = sum(weights.values())
+        return {language: weight / total for language, weight in weights.items()}
 
     @cached_property
     def _lingua(self):  # type: ignore[no-untyped-def]
@@ -111,6 +160,8 @@ class LanguageDetector:
         normalised = _normalise(text)
         if not normalised:
             return Detection(None, 0.0, "no letters")
+        if all(word in self._ignored for word in normalised.split()):
+            return Detection(None, 0.0, "only German terms")  # "Langendreer", "Annen, Witten": no language
         owners = self._lexicon.get(normalised, ())
         if len(owners) == 1:
             return Detection(owners[0], 0.95, "lexicon")
@@ -165,12 +216,16 @@ class LanguageDetector:
         values = self._lingua.compute_language_confidence_values(text)
         scores = {v.language.iso_code_639_1.name.lower(): v.value for v in values}
         total = sum(scores.get(c, 0.0) for c in allowed) or 1.0
-        best = max(allowed, key=lambda c: scores.get(c, 0.0))
-        confidence = scores.get(best, 0.0) / total
+        lingua = {c: scores.get(c, 0.0) / total for c in allowed}
+        chat = self._chat_probabilities(text, allowed)
+        if chat:
+            lingua = {c: CHAT_MODEL_WEIGHT * chat.get(c, 0.0) + (1 - CHAT_MODEL_WEIGHT) * lingua[c] for c in allowed}
+        best = max(allowed, key=lambda c: lingua[c])
+        confidence = lingua[best]
         # One or two words carry too little evidence for a statistical model.
         if len(text.split()) < 3:
             confidence = min(confidence, 0.6)
-        return Detection(best, confidence, "lingua")
+        return Detection(best, confidence, "chat model+lingua")
 
 
 def conversation_language(current: str | None, detection: Detection, default: str, *, explicit: bool = False) -> str:

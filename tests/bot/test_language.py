@@ -56,3 +56,19 @@ def test_switch_only_on_confident_detection() -> None:
     assert conversation_language("de", Detection("en", 0.5, "lingua"), "de") == "de"
     assert conversation_language(None, Detection(None, 0.0, "no letters"), "de") == "de"
     assert conversation_language("fr", Detection("en", 0.99, "lingua"), "de", explicit=True) == "fr"
+
+
+@pytest.mark.parametrize("text", ["Langendreer", "Annen, Witten", "Wattenscheid"])
+def test_a_message_of_only_place_names_has_no_language(text: str) -> None:
+    """A district name typed in any conversation must never switch it (the lexicon once mapped "Langendreer" to
+    Turkish because a Turkish training example consisted of it)."""
+    places = ["Bochum", "Herne", "Witten", "Hattingen", "Langendreer", "Annen", "Wattenscheid"]
+    detection = LanguageDetector(Settings().nlu_dir, ignore_words=places).detect(text)
+    assert detection.language is None
+    assert conversation_language("es", detection, "de") == "es"
+
+
+def test_colloquial_chat_is_recognised_by_the_model_trained_on_our_data(detector: LanguageDetector) -> None:
+    """Elongated and informal spellings are not in lingua's training text; the chat model knows them."""
+    assert detector.detect("dankeeee").language == "de"  # lingua alone: Spanish
+    assert detector.detect("дякуууую").language == "uk"  # lingua alone: Russian
