@@ -28,12 +28,15 @@ ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
 
 def run_engine(config: str) -> dict[str, Any]:
     print(f"==> training and evaluating {config} (stock DIET takes a few minutes)", flush=True)
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+    # An empty Rasa cache per run: otherwise a second run reuses cached component outputs and "training" takes
+    # seconds, which is not what a fresh training costs.
+    with tempfile.NamedTemporaryFile(suffix=".json") as out, tempfile.TemporaryDirectory() as rasa_cache:
+        quiet = {"PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "3", "LOG_LEVEL": "ERROR"}
         subprocess.run(
             [str(ENGINE_PYTHON), "-m", "bench.nlu_engine", "--config", config, "--out", out.name],
             cwd=PROJECT_ROOT,
             check=True,
-            env={**os.environ, "PYTHONWARNINGS": "ignore", "TF_CPP_MIN_LOG_LEVEL": "3", "LOG_LEVEL": "ERROR"},
+            env={**os.environ, **quiet, "RASA_CACHE_DIRECTORY": rasa_cache},
         )
         result: dict[str, Any] = json.loads(Path(out.name).read_text())
         return result

@@ -17,6 +17,9 @@ def kb_check(settings: Settings) -> int:
     for problem in problems:
         print(problem)
     errors = [p for p in problems if p.severity == "error"]
+    for audience in ("candidate", "employer"):
+        topics = sorted(e.id for e in kb.entries.values() if audience in e.audience)
+        print(f"{audience} topics ({len(topics)}): {', '.join(topics)}")
     print(
         f"knowledge: {len(kb.entries)} entries, {len(kb.contacts)} contacts, {len(kb.checklists)} checklists; "
         f"{len(errors)} errors, {len(problems) - len(errors)} warnings"
