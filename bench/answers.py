@@ -72,7 +72,7 @@ def main() -> int:
 
     sweep = []
     configured = index_module.CONFIDENT_PROBABILITY
-    for threshold in (0.3, 0.4, 0.5, 0.6, 0.7):
+    for threshold in (0.4, 0.5, 0.6, 0.7, 0.75, 0.8):
         index_module.CONFIDENT_PROBABILITY = threshold
         swept, _ = evaluate(replace(services), questions)
         sweep.append([f"{threshold:.2f}{' (set)' if threshold == configured else ''}", *rates(swept["all"])])

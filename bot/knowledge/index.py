@@ -1,5 +1,5 @@
-"""Cross-lingual retrieval: a softmax classifier over the entries' question variants (all languages), with one
-extra class for questions the knowledge base does not cover.
+"""Cross-lingual retrieval: a softmax classifier over the entries' question variants and answers (all languages),
+with one extra class for questions the knowledge base does not cover.
 
 Cosine similarity alone cannot say "not covered": multilingual-e5 scores crowd into 0.8–0.9 for related and
 unrelated questions alike ("Where do I get a fishing licence?" scored 0.88 for the residence permit). A classifier
@@ -28,7 +28,7 @@ from engine.embedding import Embedder
 
 log = logging.getLogger(__name__)
 
-CONFIDENT_PROBABILITY = 0.65
+CONFIDENT_PROBABILITY = 0.75
 FEATURE_SCALE = 8.0  # e5 vectors are unit length; a larger scale lets the softmax become decisive
 NGRAM_WEIGHT = 2.0  # relative weight of the character n-gram block
 NGRAM_DIMENSIONS = 2**13
@@ -122,9 +122,12 @@ class KnowledgeIndex:
         texts: list[str] = []
         labels: list[int] = []
         for number, entry_id in enumerate(self._ids):
-            for variants in kb.entries[entry_id].questions.values():
-                texts += variants
-                labels += [number] * len(variants)
+            entry = kb.entries[entry_id]
+            # The answers themselves are examples too: they carry the topic's vocabulary in every language.
+            examples = [q for variants in entry.questions.values() for q in variants]
+            examples += [translation.text for translation in entry.answer.values()]
+            texts += examples
+            labels += [number] * len(examples)
         negatives = uncovered or []
         texts += negatives
         labels += [len(self._ids)] * len(negatives)  # the last class: not covered
