@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | migrate | kb-check`."""
+"""Command line: `python -m bot run | migrate | kb-check | kb-index | advisor add`."""
 
 from __future__ import annotations
 
@@ -25,6 +25,26 @@ def kb_check(settings: Settings) -> int:
         f"{len(errors)} errors, {len(problems) - len(errors)} warnings"
     )
     return 1 if errors else 0
+
+
+def kb_index(settings: Settings) -> int:
+    """Builds the knowledge matcher now (embeddings + classifier, minutes on a cold cache) so that neither the service
+    start nor the tests pay for it; a no-op while knowledge/ is unchanged."""
+    import logging
+    import time
+
+    from bot.app import build_dialogue_services
+    from bot.i18n import catalog_for
+
+    logging.basicConfig(level=logging.INFO, format="   %(message)s")
+    logging.getLogger("bot.knowledge.index").setLevel(logging.INFO)
+    started = time.monotonic()
+    services = build_dialogue_services(settings, catalog_for(settings.knowledge_dir / "ui"))
+    print(
+        f"==> knowledge matcher ready: {len(services.knowledge.kb.entries)} entries "
+        f"({time.monotonic() - started:.0f} s; cached in {settings.cache_dir / 'embeddings'})"
+    )
+    return 0
 
 
 def migrate(settings: Settings) -> int:
@@ -83,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="migrate, start engine and service, wait until ready, print the URLs")
     commands.add_parser("migrate", help="apply database migrations")
     commands.add_parser("kb-check", help="validate knowledge/ (schema, languages, sources, contacts, age)")
+    commands.add_parser("kb-index", help="build the knowledge matcher (cached; make train runs it)")
     advisor = commands.add_parser("advisor", help="manage advisor accounts").add_subparsers(
         dest="action", required=True
     )
@@ -96,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     if args.command == "advisor":
         return advisor_add(settings, args)
-    commands_by_name = {"run": run, "migrate": migrate, "kb-check": kb_check}
+    commands_by_name = {"run": run, "migrate": migrate, "kb-check": kb_check, "kb-index": kb_index}
     return commands_by_name[args.command](settings)
 
 

@@ -187,7 +187,16 @@ def ensure_model() -> Path:
     if current.is_symlink() or current.exists():
         current.unlink()
     current.symlink_to(model)
+    ensure_knowledge_index()
     return model
+
+
+def ensure_knowledge_index() -> None:
+    """The service's knowledge matcher (embeddings + classifier) is cached by content hash too; building it here
+    keeps the first service start and the first test fast."""
+    say("Knowledge matcher: building it if knowledge/ changed (a few minutes on a cold cache)")
+    with locked("knowledge-index"):
+        subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "bot", "kb-index"], cwd=ROOT, check=True)
 
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))

@@ -35,6 +35,7 @@ NGRAM_DIMENSIONS = 2**13
 REGULARISATION_C = 10.0
 EPOCHS = 400
 LEARNING_RATE = 0.5
+EMBED_CHUNK = 256  # texts per embedding call; progress is logged between calls (a cold start takes minutes)
 MOMENTUM = 0.9  # Nesterov: converges in a few hundred full-batch steps (plain descent needed thousands)
 
 _trained: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per process: tests build many apps from one KB
@@ -152,7 +153,7 @@ class KnowledgeIndex:
             stored = np.load(path)
             _trained[key] = (stored["weights"], stored["bias"])
             return _trained[key]
-        log.info("training the knowledge matcher on %d questions (cached afterwards)", len(texts))
+        log.info("training the knowledge matcher on %d questions and answers (cached afterwards)", len(texts))
         weights, bias = train_softmax(self._features(texts), labels, len(self._ids) + 1)
         if path:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -162,7 +163,14 @@ class KnowledgeIndex:
 
     def _features(self, texts: list[str]) -> np.ndarray:
         plain = [self._without_places(text) for text in texts]
-        return np.hstack([self._embedder.query(plain) * FEATURE_SCALE, char_ngrams(plain) * NGRAM_WEIGHT])
+        chunks = [plain[i : i + EMBED_CHUNK] for i in range(0, len(plain), EMBED_CHUNK)]
+        vectors = []
+        for number, chunk in enumerate(chunks, 1):
+            vectors.append(self._embedder.query(chunk))
+            if len(chunks) > 1:
+                log.info("embedding questions and answers: %d/%d", min(number * EMBED_CHUNK, len(plain)), len(plain))
+        embedded = np.vstack(vectors) if vectors else np.zeros((0, self._embedder.dim), np.float32)
+        return np.hstack([embedded * FEATURE_SCALE, char_ngrams(plain) * NGRAM_WEIGHT])
 
     def search(self, question: str, *, audience: str | None = None, limit: int = 3) -> SearchResult:
         """The most probable entries for the audience; confident only when the best is probable enough and more
