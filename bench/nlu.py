@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from bench.report import percentile, table
-from bot.language import SWITCH_CONFIDENCE, LanguageDetector
+from bot.language import NO_EVIDENCE, SWITCH_CONFIDENCE, LanguageDetector
 from bot.places import PlaceRecognizer
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -59,9 +59,6 @@ def intent_rows(result: dict[str, Any]) -> dict[str, tuple[float, float]]:
         by_language[p["language"]].append((p["expected"], p["predicted"]))
         by_language["all"].append((p["expected"], p["predicted"]))
     return {lang: (sum(e == p for e, p in pairs) / len(pairs), macro_f1(pairs)) for lang, pairs in by_language.items()}
-
-
-NO_EVIDENCE = ("no letters", "only German terms", "button payload")
 
 
 def language_detection(predictions: list[dict[str, Any]], detector: LanguageDetector) -> dict[str, tuple[float, ...]]:

@@ -37,7 +37,6 @@ def kb_index(settings: Settings) -> int:
     from bot.i18n import catalog_for
 
     logging.basicConfig(level=logging.INFO, format="   %(message)s")
-    logging.getLogger("bot.knowledge.index").setLevel(logging.INFO)
     started = time.monotonic()
     services = build_dialogue_services(settings, catalog_for(settings.knowledge_dir / "ui"))
     print(

@@ -57,6 +57,10 @@ NON_LATIN_SHARE = 0.25  # this much Arabic or Cyrillic in a message decides its 
 CHAT_MODEL_WEIGHT = 0.5
 _CHAT_SMOOTHING = 0.1
 
+# Methods of a detection that found no language in the message at all (not a failed guess).
+BUTTON_PAYLOAD, NO_LETTERS, ONLY_TERMS = "button payload", "no letters", "only German terms"
+NO_EVIDENCE = (BUTTON_PAYLOAD, NO_LETTERS, ONLY_TERMS)
+
 _PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
 
 
@@ -93,14 +97,16 @@ class LanguageDetector:
     def _lexicon(self) -> dict[str, tuple[str, ...]]:
         """Short training examples (≤ 3 words) and the languages whose training data contain them."""
         owners: dict[str, set[str]] = {}
-        for language, text in self._training_examples():
+        for language, text in self._training_examples:
             example = _normalise(text)
             if example and len(example.split()) <= 3:
                 owners.setdefault(example, set()).add(language)
         return {text: tuple(sorted(langs)) for text, langs in owners.items()}
 
-    def _training_examples(self) -> Iterable[tuple[str, str]]:
-        """(language, example) from data/nlu/<lang>.yml, entity markup removed."""
+    @cached_property
+    def _training_examples(self) -> list[tuple[str, str]]:
+        """(language, example) from data/nlu/<lang>.yml, entity markup removed; read once for lexicon and model."""
+        examples: list[tuple[str, str]] = []
         for path in sorted(self._nlu_dir.glob("*.yml")) if self._nlu_dir else []:
             if path.stem not in self.languages:
                 continue
@@ -108,14 +114,15 @@ class LanguageDetector:
                 for line in str(block.get("examples", "")).splitlines():
                     example = _ENTITY.sub(r"\1", line.strip().removeprefix("- "))
                     if example:
-                        yield path.stem, example
+                        examples.append((path.stem, example))
+        return examples
 
     @cached_property
     def _chat_model(self) -> dict[str, tuple[Counter[str], float]]:
         """Naive Bayes over character 1–4-grams of the NLU training examples: per language the n-gram counts and
         the log of the smoothed denominator."""
         counts: dict[str, Counter[str]] = {}
-        for language, example in self._training_examples():
+        for language, example in self._training_examples:
             counts.setdefault(language, Counter()).update(self._grams(example))
         vocabulary = len(set().union(*counts.values())) if counts else 0
         return {
@@ -156,23 +163,21 @@ class LanguageDetector:
 
     def detect(self, text: str) -> Detection:
         if _PAYLOAD.match(text.strip()):
-            return Detection(None, 0.0, "button payload")  # "/affirm" is no language; keep the conversation's
+            return Detection(None, 0.0, BUTTON_PAYLOAD)  # "/affirm" is no language; keep the conversation's
         normalised = _normalise(text)
         if not normalised:
-            return Detection(None, 0.0, "no letters")
-        if all(word in self._ignored for word in normalised.split()):
-            return Detection(None, 0.0, "only German terms")  # "Langendreer", "Annen, Witten": no language
+            return Detection(None, 0.0, NO_LETTERS)
+        words = [w for w in normalised.split() if w not in self._ignored]
+        if not words:
+            return Detection(None, 0.0, ONLY_TERMS)  # "Langendreer", "Annen, Witten": no language in it
         owners = self._lexicon.get(normalised, ())
         if len(owners) == 1:
             return Detection(owners[0], 0.95, "lexicon")
         if owners:  # "hello" is English and French chat: let the statistics pick, without confidence
             best = self._statistical(normalised, candidates=owners)
             return Detection(best.language, min(best.confidence, 0.6), "lexicon+lingua")
-        words = [w for w in normalised.split() if w not in self._ignored]
         content = " ".join(words)
-        scripts = Counter(_script(c) for c in content if c.isalpha())
-        if not scripts:
-            return Detection(None, 0.0, "only German terms")
+        scripts = Counter(_script(c) for c in content if c.isalpha())  # every word has letters (see _TOKEN)
         script, _ = scripts.most_common(1)[0]
         other = [(name, n) for name, n in scripts.most_common() if name in ("arabic", "cyrillic")]
         if script == "latin" and other and other[0][1] >= NON_LATIN_SHARE * sum(scripts.values()):
