@@ -5,7 +5,7 @@ ENGINE := .venv-engine/bin
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test envs train browser migrate lint typecheck kb-check validate unit e2e lock clean bench-nlu bench-answers bench-insights
+.PHONY: help run test envs train browser migrate lint typecheck kb-check validate unit e2e lock clean bench-nlu bench-language bench-answers bench-insights
 
 help:
 	@echo "make run       set up (venvs, model, database) and start engine + service on 127.0.0.1"
@@ -58,6 +58,9 @@ clean:
 
 bench-nlu: envs
 	$(SERVICE) -m bench.nlu
+
+bench-language: envs
+	$(SERVICE) -m bench.language --tune
 
 bench-answers: envs
 	$(SERVICE) -m bench.answers

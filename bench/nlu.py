@@ -18,8 +18,9 @@ from typing import Any
 
 import yaml
 
+from bench.language import REPORT_HEADERS, held_out, language_report
 from bench.report import percentile, table
-from bot.language import NO_EVIDENCE, SWITCH_CONFIDENCE, LanguageDetector
+from bot.language import LanguageDetector
 from bot.places import PlaceRecognizer
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -61,28 +62,6 @@ def intent_rows(result: dict[str, Any]) -> dict[str, tuple[float, float]]:
     return {lang: (sum(e == p for e, p in pairs) / len(pairs), macro_f1(pairs)) for lang, pairs in by_language.items()}
 
 
-def language_detection(predictions: list[dict[str, Any]], detector: LanguageDetector) -> dict[str, tuple[float, ...]]:
-    """Per language: accuracy on every message; accuracy on messages with any language in them (not only place
-    names like "Annen, Witten"); and the wrong-switch rate (a confident detection of another language, the error
-    users would see: the conversation switching language)."""
-    hits: dict[str, list[tuple[bool, bool, bool]]] = defaultdict(list)
-    for p in predictions:
-        found = detector.detect(p["text"])
-        right = found.language == p["language"]
-        wrong_switch = not right and found.confidence >= SWITCH_CONFIDENCE
-        for key in (p["language"], "all"):
-            hits[key].append((right, found.method not in NO_EVIDENCE, wrong_switch))
-    rates = {}
-    for lang, rows in hits.items():
-        evidence = [right for right, has_evidence, _ in rows if has_evidence]
-        rates[lang] = (
-            sum(r for r, _, _ in rows) / len(rows),
-            sum(evidence) / len(evidence) if evidence else float("nan"),
-            sum(s for _, _, s in rows) / len(rows),
-        )
-    return rates
-
-
 def city_f1(places: PlaceRecognizer, path: Path) -> dict[str, float]:
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
     for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
@@ -106,7 +85,7 @@ def main() -> int:
     places = PlaceRecognizer(settings.knowledge_dir / "places.yml")
     detector = LanguageDetector(settings.nlu_dir, ignore_words=places.names)
     ours, stock = (intent_rows(results[name]) for name in ("ours", "stock"))
-    detection = language_detection(results["ours"]["predictions"], detector)
+    detection = language_report(detector, held_out())
     cities_file = PROJECT_ROOT / "tests" / "nlu" / "cities.yml"
     cities = city_f1(places, cities_file) if cities_file.exists() else {}
     languages = [*sorted(lang for lang in ours if lang != "all"), "all"]
@@ -123,8 +102,9 @@ def main() -> int:
         for lang in languages
     ]
     print()
-    headers = ["language", "intent acc", "macro-F1", "stock F1", "F1 ratio", "city F1", "lang-id", "with evidence"]
-    print(table([*headers, "wrong switch"], rows))
+    headers = ["language", "intent acc", "macro-F1", "stock F1", "F1 ratio", "city F1", *REPORT_HEADERS]
+    print(table(headers, rows))
+    print("(language columns: see bench/language.py)")
     speed = []
     for name, result in results.items():
         seconds = [p["seconds"] * 1000 for p in result["predictions"]]

@@ -2,8 +2,10 @@
 
 Order of evidence: explicit choice > channel hint > confident detection on the text. Detection uses script rules
 (Arabic vs Persian letters, Ukrainian vs Russian letters), an exact-match lexicon of short messages taken from the
-NLU training data ("Hallo", "merci"), and lingua restricted to the supported languages for longer text. German
-office words ("Ausländerbehörde") and place names are removed first so they cannot pull a Russian sentence to German.
+NLU training data ("Hallo", "merci"), then a mix of three statistical models: word frequencies of each language
+(wordfreq's bundled lists), a character model trained on our own chat data and lingua restricted to the supported
+languages. German office words ("Ausländerbehörde") and place names are removed first so they cannot pull a Russian
+sentence to German; a message of place names alone has a language only if its script or letters tell one.
 """
 
 from __future__ import annotations
@@ -53,19 +55,46 @@ class Detection:
 
 NON_LATIN_SHARE = 0.25  # this much Arabic or Cyrillic in a message decides its script
 # Chat messages are short and colloquial ("merciii", "хай щастить"): a character model trained on our own NLU data
-# knows them better than lingua, which was trained on running text. bench-nlu chose the mix.
-CHAT_MODEL_WEIGHT = 0.5
+# knows them better than lingua, which was trained on running text. `make bench-language` chose the weights.
+CHAT_MODEL_WEIGHT = 0.1
 _CHAT_SMOOTHING = 0.1
+# Most chat messages are one or two words ("nunca", "tysm", "до скорого"): which language uses that word most is the
+# strongest evidence there is. Word frequencies come from wordfreq's bundled "small" lists (subtitles, social media,
+# web text, Wikipedia; every word down to one in a million), so chat words and loanwords are in them.
+# Weight of the word model against the other two (cross-validated on data/nlu, see bench/language.py).
+WORD_MODEL_WEIGHT = 0.9
+_UNLISTED_WORD_FREQUENCY = 1e-7  # a word in none of the lists (they stop at one in a million)
+# A short message found in one language's training data counts as confident only if that language also has most
+# of the message's word frequency.
+LEXICON_WORD_SHARE = 0.5  # a word in none of the lists ("merciii")
 
 # Methods of a detection that found no language in the message at all (not a failed guess).
-BUTTON_PAYLOAD, NO_LETTERS, ONLY_TERMS = "button payload", "no letters", "only German terms"
+BUTTON_PAYLOAD, NO_LETTERS, ONLY_TERMS = "button payload", "no letters", "only German terms and places"
 NO_EVIDENCE = (BUTTON_PAYLOAD, NO_LETTERS, ONLY_TERMS)
+
+STATISTICS = "words+chat model+lingua"
 
 _PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
     return " ".join(_TOKEN.findall(unicodedata.normalize("NFC", text).casefold()))
+
+
+def _parts(word: str) -> list[str]:
+    return re.split(r"[-']", word)
+
+
+def _unstretched(word: str) -> tuple[str, str]:
+    """The word with every run of a repeated letter cut to one and to two letters."""
+    return re.sub(r"(.)\1+", r"\1", word), re.sub(r"(.)\1{2,}", r"\1\1", word)
+
+
+def _softmax(scores: dict[str, float]) -> dict[str, float]:
+    top = max(scores.values())
+    weights = {key: math.exp(score - top) for key, score in scores.items()}
+    total = sum(weights.values())
+    return {key: weight / total for key, weight in weights.items()}
 
 
 def _script(char: str) -> str:
@@ -79,6 +108,20 @@ def _script(char: str) -> str:
     return "other"
 
 
+def training_examples(nlu_dir: Path, languages: Iterable[str] = SUPPORTED_LANGUAGES) -> list[tuple[str, str]]:
+    """(language, example) from data/nlu/<lang>.yml with the entity markup removed."""
+    examples: list[tuple[str, str]] = []
+    for path in sorted(nlu_dir.glob("*.yml")):
+        if path.stem not in languages:
+            continue
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            for line in str(block.get("examples", "")).splitlines():
+                example = _ENTITY.sub(r"\1", line.strip().removeprefix("- "))
+                if example:
+                    examples.append((path.stem, example))
+    return examples
+
+
 class LanguageDetector:
     """Offline detector for short chat messages in the supported languages."""
 
@@ -87,35 +130,33 @@ class LanguageDetector:
         nlu_dir: Path | None = None,
         languages: tuple[str, ...] = SUPPORTED_LANGUAGES,
         ignore_words: Iterable[str] = (),
+        examples: list[tuple[str, str]] | None = None,
+        weights: tuple[float, float] = (CHAT_MODEL_WEIGHT, WORD_MODEL_WEIGHT),
     ) -> None:
-        """`ignore_words`: names that say nothing about the language (cities, districts)."""
+        """`ignore_words`: names that say nothing about the language (cities, districts); `examples`: (language,
+        text) to learn from instead of the files in `nlu_dir`, and `weights` (chat model, word model): for the
+        cross-validation in bench/language.py."""
         self.languages = languages
+        self._chat_weight, self._word_weight = weights
         self._nlu_dir = nlu_dir
-        self._ignored = _GERMAN_TERMS | {w for name in ignore_words for w in _normalise(name).split()}
+        self._examples = examples
+        self._ignored = _GERMAN_TERMS | {w for name in ignore_words for w in normalise(name).split()}
 
     @cached_property
     def _lexicon(self) -> dict[str, tuple[str, ...]]:
         """Short training examples (≤ 3 words) and the languages whose training data contain them."""
         owners: dict[str, set[str]] = {}
         for language, text in self._training_examples:
-            example = _normalise(text)
+            example = normalise(text)
             if example and len(example.split()) <= 3:
                 owners.setdefault(example, set()).add(language)
         return {text: tuple(sorted(langs)) for text, langs in owners.items()}
 
     @cached_property
     def _training_examples(self) -> list[tuple[str, str]]:
-        """(language, example) from data/nlu/<lang>.yml, entity markup removed; read once for lexicon and model."""
-        examples: list[tuple[str, str]] = []
-        for path in sorted(self._nlu_dir.glob("*.yml")) if self._nlu_dir else []:
-            if path.stem not in self.languages:
-                continue
-            for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
-                for line in str(block.get("examples", "")).splitlines():
-                    example = _ENTITY.sub(r"\1", line.strip().removeprefix("- "))
-                    if example:
-                        examples.append((path.stem, example))
-        return examples
+        if self._examples is not None:
+            return self._examples
+        return training_examples(self._nlu_dir, self.languages) if self._nlu_dir else []
 
     @cached_property
     def _chat_model(self) -> dict[str, tuple[Counter[str], float]]:
@@ -130,28 +171,58 @@ class LanguageDetector:
             for language, grams in counts.items()
         }
 
-    def _grams(self, text: str) -> list[str]:
+    def _is_ignored(self, word: str) -> bool:
+        """A German term or place name, also as a compound of them ("hattingen-blankenstein")."""
+        return word in self._ignored or all(part in self._ignored for part in _parts(word) if part)
+
+    def _grams(self, text: str, *, keep_ignored: bool = False) -> list[str]:
         grams: list[str] = []
-        for word in _normalise(text).split():
-            if word in self._ignored:
+        for word in normalise(text).split():
+            if not keep_ignored and self._is_ignored(word):
                 continue
             padded = f" {word} "
             grams += [padded[i : i + n] for n in (1, 2, 3, 4) for i in range(len(padded) - n + 1)]
         return grams
 
-    def _chat_probabilities(self, text: str, candidates: list[str]) -> dict[str, float]:
+    def _chat_probabilities(self, text: str, candidates: list[str], *, keep_ignored: bool = False) -> dict[str, float]:
         model = {c: self._chat_model[c] for c in candidates if c in self._chat_model}
-        grams = self._grams(text)
+        grams = self._grams(text, keep_ignored=keep_ignored)
         if not model or not grams:
             return {}
-        scores = {
-            language: sum(math.log(counts[g] + _CHAT_SMOOTHING) for g in grams) - len(grams) * log_total
-            for language, (counts, log_total) in model.items()
-        }
-        top = max(scores.values())
-        weights = {language: math.exp(score - top) for language, score in scores.items()}
-        total = sum(weights.values())
-        return {language: weight / total for language, weight in weights.items()}
+        return _softmax(
+            {
+                language: sum(math.log(counts[g] + _CHAT_SMOOTHING) for g in grams) - len(grams) * log_total
+                for language, (counts, log_total) in model.items()
+            }
+        )
+
+    @cached_property
+    def _word_frequencies(self) -> dict[str, dict[str, float]]:
+        """Per language: word -> frequency (~490,000 words for the eleven languages, ~60 MB, loaded once)."""
+        from wordfreq import get_frequency_dict
+
+        return {language: get_frequency_dict(language, wordlist="small") for language in self.languages}
+
+    def _word_probabilities(self, text: str, candidates: list[str]) -> dict[str, float]:
+        """How likely each candidate language writes these words; {} if no list knows any of them."""
+        frequencies = self._word_frequencies
+        words = []
+        for word in text.split():
+            if not any(word in frequencies[c] for c in candidates):
+                # Stretched chat words: "merciii", "holaa", "дякуууую".
+                word = next((w for w in _unstretched(word) if any(w in frequencies[c] for c in candidates)), word)
+            if any(word in frequencies[c] for c in candidates):
+                words.append(word)
+            else:  # "d'accord" -> d, accord; "wanne'de" -> de
+                words += [part for part in _parts(word) if part and part not in self._ignored]
+        if not any(w in frequencies[c] for w in words for c in candidates):
+            return {}
+        return _softmax(
+            {
+                c: sum(math.log(max(frequencies[c].get(w, 0.0), _UNLISTED_WORD_FREQUENCY)) for w in words)
+                for c in candidates
+            }
+        )
 
     @cached_property
     def _lingua(self):  # type: ignore[no-untyped-def]
@@ -164,18 +235,20 @@ class LanguageDetector:
     def detect(self, text: str) -> Detection:
         if _PAYLOAD.match(text.strip()):
             return Detection(None, 0.0, BUTTON_PAYLOAD)  # "/affirm" is no language; keep the conversation's
-        normalised = _normalise(text)
+        normalised = normalise(text)
         if not normalised:
             return Detection(None, 0.0, NO_LETTERS)
-        words = [w for w in normalised.split() if w not in self._ignored]
+        words = [w for w in normalised.split() if not self._is_ignored(w)]
         if not words:
-            return Detection(None, 0.0, ONLY_TERMS)  # "Langendreer", "Annen, Witten": no language in it
+            return self._places_only(normalised)
         owners = self._lexicon.get(normalised, ())
         if len(owners) == 1:
-            return Detection(owners[0], 0.95, "lexicon")
+            # Our chat says "hey" is English; German and Romanian chat say it too: then no switch on it.
+            usage = self._word_probabilities(normalised, list(self.languages)).get(owners[0], 1.0)
+            return Detection(owners[0], 0.95 if usage >= LEXICON_WORD_SHARE else 0.6, "lexicon")
         if owners:  # "hello" is English and French chat: let the statistics pick, without confidence
             best = self._statistical(normalised, candidates=owners)
-            return Detection(best.language, min(best.confidence, 0.6), "lexicon+lingua")
+            return Detection(best.language, min(best.confidence, 0.6), "lexicon+statistics")
         content = " ".join(words)
         scripts = Counter(_script(c) for c in content if c.isalpha())  # every word has letters (see _TOKEN)
         script, _ = scripts.most_common(1)[0]
@@ -196,6 +269,19 @@ class LanguageDetector:
             return Detection(None, 0.0, "unsupported script")
         return self._statistical(content, candidates=("de", "en", "tr", "es", "fr", "pl", "ro"))
 
+    def _places_only(self, text: str) -> Detection:
+        """ "Langendreer", "Annen, Witten" carry no language; "بفيتن" or "Ланґендреєр" do through their letters, and
+        Arabic or Cyrillic letters at least narrow it to two languages (then a guess, never a switch)."""
+        letters = set(text)
+        scripts = Counter(_script(c) for c in text if c.isalpha())
+        if scripts["arabic"] > scripts["latin"]:
+            found = self._pick("fa", "ar", letters & _PERSIAN_ONLY, letters & _ARABIC_ONLY, text, with_places=True)
+        elif scripts["cyrillic"] > scripts["latin"]:
+            found = self._pick("uk", "ru", letters & _UKRAINIAN_ONLY, letters & _RUSSIAN_ONLY, text, with_places=True)
+        else:
+            return Detection(None, 0.0, ONLY_TERMS)
+        return Detection(found.language, min(found.confidence, 0.6), f"letters of place names ({found.method})")
+
     def _unsupported(self, text: str, script: str) -> Detection | None:
         """A confident detection of a language we do not offer ("Dove posso registrarmi?")."""
         if script == "latin" and len(text.split()) < 3:
@@ -209,28 +295,42 @@ class LanguageDetector:
             return Detection(code, best.value, "unsupported language")
         return None
 
-    def _pick(self, first: str, second: str, first_marks: set[str], second_marks: set[str], text: str) -> Detection:
+    def _pick(
+        self,
+        first: str,
+        second: str,
+        first_marks: set[str],
+        second_marks: set[str],
+        text: str,
+        *,
+        with_places: bool = False,
+    ) -> Detection:
         if first_marks and not second_marks:
             return Detection(first, 0.97, "script letters")
         if second_marks and not first_marks:
             return Detection(second, 0.97, "script letters")
-        return self._statistical(text, candidates=(first, second))
+        return self._statistical(text, candidates=(first, second), with_places=with_places)
 
-    def _statistical(self, text: str, candidates: tuple[str, ...]) -> Detection:
+    def _statistical(self, text: str, candidates: tuple[str, ...], *, with_places: bool = False) -> Detection:
+        """`with_places`: the text is place names only: the character model reads their spelling ("Гербеде" is
+        Ukrainian, "Хербеде" Russian); word frequencies say nothing about them."""
         allowed = [c for c in candidates if c in self.languages]
         values = self._lingua.compute_language_confidence_values(text)
         scores = {v.language.iso_code_639_1.name.lower(): v.value for v in values}
         total = sum(scores.get(c, 0.0) for c in allowed) or 1.0
-        lingua = {c: scores.get(c, 0.0) / total for c in allowed}
-        chat = self._chat_probabilities(text, allowed)
+        mix = {c: scores.get(c, 0.0) / total for c in allowed}
+        chat = self._chat_probabilities(text, allowed, keep_ignored=with_places)
         if chat:
-            lingua = {c: CHAT_MODEL_WEIGHT * chat.get(c, 0.0) + (1 - CHAT_MODEL_WEIGHT) * lingua[c] for c in allowed}
-        best = max(allowed, key=lambda c: lingua[c])
-        confidence = lingua[best]
+            mix = {c: self._chat_weight * chat.get(c, 0.0) + (1 - self._chat_weight) * mix[c] for c in allowed}
+        words = self._word_probabilities(text, allowed) if not with_places else {}
+        if words:
+            mix = {c: self._word_weight * words[c] + (1 - self._word_weight) * mix[c] for c in allowed}
+        best = max(allowed, key=lambda c: mix[c])
+        confidence = mix[best]
         # One or two words carry too little evidence for a statistical model.
         if len(text.split()) < 3:
             confidence = min(confidence, 0.6)
-        return Detection(best, confidence, "chat model+lingua")
+        return Detection(best, confidence, STATISTICS)
 
 
 def conversation_language(current: str | None, detection: Detection, default: str, *, explicit: bool = False) -> str:

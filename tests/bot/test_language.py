@@ -72,3 +72,48 @@ def test_colloquial_chat_is_recognised_by_the_model_trained_on_our_data(detector
     """Elongated and informal spellings are not in lingua's training text; the chat model knows them."""
     assert detector.detect("dankeeee").language == "de"  # lingua alone: Spanish
     assert detector.detect("дякуууую").language == "uk"  # lingua alone: Russian
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("بفيتن", "ar"), ("لانگندریر", "fa"), ("Ланґендреєр", "uk")],
+)
+def test_place_names_in_arabic_or_cyrillic_letters_tell_the_language_but_never_switch(text: str, language: str) -> None:
+    """Persian and Arabic, Ukrainian and Russian spell the same place with different letters."""
+    places = ["Bochum", "Herne", "Witten", "Hattingen", "Langendreer", "بفيتن", "لانگندریر", "Ланґендреєр"]
+    detection = LanguageDetector(Settings().nlu_dir, ignore_words=places).detect(text)
+    assert detection.language == language
+    assert conversation_language("de", detection, "de") == "de"
+
+
+def test_a_compound_of_place_names_has_no_language() -> None:
+    places = ["Hattingen", "Blankenstein"]
+    assert LanguageDetector(Settings().nlu_dir, ignore_words=places).detect("Hattingen-Blankenstein").language is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("niemals", "de"),
+        ("no problem", "en"),
+        ("nunca", "es"),
+        ("ayer", "es"),
+        ("azi", "ro"),
+        ("belki", "tr"),
+        ("her zaman", "tr"),
+        ("merciii", "fr"),
+        ("holaaa", "es"),
+    ],
+)
+def test_short_messages_are_recognised_by_word_frequencies(
+    detector: LanguageDetector, text: str, language: str
+) -> None:
+    """Without the word lists, character statistics took these for Polish, Spanish, Romanian, English or German."""
+    assert detector.detect(text).language == language
+
+
+def test_a_chat_word_many_languages_use_does_not_switch(detector: LanguageDetector) -> None:
+    """ "hey" is English in our training data, but German and Romanian chat use it as much."""
+    detection = detector.detect("hey")
+    assert conversation_language("de", detection, "de") == "de"
+    assert conversation_language("ro", detection, "de") == "ro"

@@ -1,0 +1,128 @@
+"""`make bench-language`: which language a short chat message is in, per language, on the held-out tests/nlu.
+
+Columns: accuracy on every held-out message; accuracy on the determinable ones (a text that only one language's
+test file contains, with a word besides place names and German office terms: "ok", "thx" and "Annen, Witten" are
+not); the ceiling (the best any detector could reach on every message, given those); and the wrong-switch rate (a
+confident detection of another language: the conversation would switch language, the error users see).
+
+`--tune` chooses the weights of the mix (chat model, word frequencies, lingua) by 5-fold cross-validation on
+data/nlu, so the held-out files never choose them. `make bench-nlu` prints the same columns beside intent quality.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from collections import Counter, defaultdict
+
+from bench.report import table
+from bot.language import (
+    CHAT_MODEL_WEIGHT,
+    NO_EVIDENCE,
+    SUPPORTED_LANGUAGES,
+    SWITCH_CONFIDENCE,
+    WORD_MODEL_WEIGHT,
+    LanguageDetector,
+    normalise,
+    training_examples,
+)
+from bot.places import PlaceRecognizer
+from bot.settings import PROJECT_ROOT, Settings
+
+HELD_OUT = PROJECT_ROOT / "tests" / "nlu"
+FOLDS = 5
+CHAT_WEIGHTS = (0.1, 0.3, 0.5)
+WORD_WEIGHTS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95)
+
+
+def place_names() -> list[str]:
+    return PlaceRecognizer(Settings().knowledge_dir / "places.yml").names
+
+
+def held_out() -> list[tuple[str, str]]:
+    """(language, message) of tests/nlu/<lang>.yml (cities.yml has no language of its own)."""
+    return training_examples(HELD_OUT, SUPPORTED_LANGUAGES)
+
+
+def undeterminable(items: list[tuple[str, str]], detector: LanguageDetector) -> tuple[set[int], set[int]]:
+    """Indices of messages no detector can get right for sure, and of those it must get wrong: texts that several
+    languages' files share (all but the most common label are lost) and place names alone in Latin letters."""
+    labels: dict[str, Counter[str]] = defaultdict(Counter)
+    for language, text in items:
+        labels[normalise(text)][language] += 1
+    shared, lost = set(), set()
+    for i, (language, text) in enumerate(items):
+        counts = labels[normalise(text)]
+        if len(counts) > 1:
+            shared.add(i)
+            if language != counts.most_common(1)[0][0]:
+                lost.add(i)
+        elif detector.detect(text).method in NO_EVIDENCE:
+            shared.add(i)
+            lost.add(i)
+    return shared, lost
+
+
+def language_report(detector: LanguageDetector, items: list[tuple[str, str]]) -> dict[str, tuple[float, ...]]:
+    """Per language and "all": accuracy, accuracy on determinable messages, ceiling, wrong-switch rate."""
+    shared, lost = undeterminable(items, detector)
+    rows: dict[str, list[tuple[bool, bool, bool, bool]]] = defaultdict(list)
+    for i, (language, text) in enumerate(items):
+        found = detector.detect(text)
+        right = found.language == language
+        wrong_switch = not right and found.confidence >= SWITCH_CONFIDENCE
+        for key in (language, "all"):
+            rows[key].append((right, i not in shared, i not in lost, wrong_switch))
+    report: dict[str, tuple[float, ...]] = {}
+    for key, hits in rows.items():
+        determinable = [right for right, clear, _, _ in hits if clear]
+        report[key] = (
+            sum(h[0] for h in hits) / len(hits),
+            sum(determinable) / len(determinable) if determinable else float("nan"),
+            sum(h[2] for h in hits) / len(hits),
+            sum(h[3] for h in hits) / len(hits),
+        )
+    return report
+
+
+REPORT_HEADERS = ["lang-id", "determinable", "ceiling", "wrong switch"]
+
+
+def tune(names: list[str]) -> tuple[float, float]:
+    """Cross-validated accuracy on data/nlu for each pair of weights; prints the grid, returns the best pair."""
+    examples = training_examples(Settings().nlu_dir)
+    random.Random(0).shuffle(examples)
+    folds = [examples[i::FOLDS] for i in range(FOLDS)]
+    right: Counter[tuple[float, float]] = Counter()
+    for k, test in enumerate(folds):
+        print(f"==> fold {k + 1}/{FOLDS}", flush=True)
+        train = [example for j, fold in enumerate(folds) if j != k for example in fold]
+        for weights in [(c, w) for c in CHAT_WEIGHTS for w in WORD_WEIGHTS]:
+            detector = LanguageDetector(examples=train, ignore_words=names, weights=weights)
+            right[weights] += sum(detector.detect(text).language == language for language, text in test)
+    grid = [[c, *(right[(c, w)] / len(examples) for w in WORD_WEIGHTS)] for c in CHAT_WEIGHTS]
+    print()
+    print(table(["chat \\ words", *(str(w) for w in WORD_WEIGHTS)], grid))
+    best = max(right, key=lambda weights: right[weights])
+    print(f"\nbest (chat model, word model) weights: {best}; in use: {(CHAT_MODEL_WEIGHT, WORD_MODEL_WEIGHT)}")
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--tune", action="store_true", help="cross-validate the mix weights on data/nlu first")
+    args = parser.parse_args()
+    names = place_names()
+    if args.tune:
+        tune(names)
+    detector = LanguageDetector(Settings().nlu_dir, ignore_words=names)
+    report = language_report(detector, held_out())
+    languages = [*sorted(k for k in report if k != "all"), "all"]
+    print()
+    print(table(["language", *REPORT_HEADERS], [[lang, *report[lang]] for lang in languages]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
