@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import unicodedata
 import zlib
@@ -38,7 +39,50 @@ LEARNING_RATE = 0.5
 EMBED_CHUNK = 256  # texts per embedding call; progress is logged between calls (a cold start takes minutes)
 MOMENTUM = 0.9  # Nesterov: converges in a few hundred full-batch steps (plain descent needed thousands)
 
+VECTOR_CACHE_LIMIT = 20_000  # vectors kept across knowledge versions (~30 MB); beyond it only the current texts
+
 _trained: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per process: tests build many apps from one KB
+
+
+class VectorCache:
+    """Each text's embedding, kept in one file, so that editing one entry embeds only its new texts (embedding all
+    questions and answers is most of a cold build)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._vectors: dict[str, np.ndarray] = {}
+        if path.exists():
+            try:
+                with np.load(path) as stored:
+                    self._vectors = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+            except (OSError, ValueError, KeyError) as exc:  # a torn or foreign file: start over
+                log.warning("ignoring the unreadable vector cache %s (%s)", path, exc)
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+    def missing(self, texts: list[str]) -> list[str]:
+        return sorted({text for text in texts if self.key(text) not in self._vectors})
+
+    def add(self, texts: list[str], vectors: np.ndarray) -> None:
+        self._vectors.update((self.key(text), vector) for text, vector in zip(texts, vectors, strict=True))
+
+    def get(self, texts: list[str], dim: int) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, dim), np.float32)
+        return np.vstack([self._vectors[self.key(text)] for text in texts]).astype(np.float32)
+
+    def save(self, current: list[str]) -> None:
+        """Written atomically; when over the limit, only the vectors of `current` are kept."""
+        if len(self._vectors) > VECTOR_CACHE_LIMIT:
+            wanted = {self.key(text) for text in current}
+            self._vectors = {key: vector for key, vector in self._vectors.items() if key in wanted}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(f"{self.path.stem}.{os.getpid()}.partial.npz")
+        keys = list(self._vectors)
+        np.savez(partial, keys=np.array(keys), vectors=np.array([self._vectors[k] for k in keys], np.float32))
+        os.replace(partial, self.path)
 
 
 @dataclass(frozen=True)
@@ -154,23 +198,35 @@ class KnowledgeIndex:
             _trained[key] = (stored["weights"], stored["bias"])
             return _trained[key]
         log.info("training the knowledge matcher on %d questions and answers (cached afterwards)", len(texts))
-        weights, bias = train_softmax(self._features(texts), labels, len(self._ids) + 1)
+        weights, bias = train_softmax(self._features(texts, cache_dir), labels, len(self._ids) + 1)
         if path:
             path.parent.mkdir(parents=True, exist_ok=True)
             np.savez(path, weights=weights, bias=bias)
         _trained[key] = (weights, bias)
         return weights, bias
 
-    def _features(self, texts: list[str]) -> np.ndarray:
+    def _features(self, texts: list[str], cache_dir: Path | None = None) -> np.ndarray:
         plain = [self._without_places(text) for text in texts]
-        chunks = [plain[i : i + EMBED_CHUNK] for i in range(0, len(plain), EMBED_CHUNK)]
+        if cache_dir is None:
+            embedded = self._embedded(plain)
+        else:
+            cache = VectorCache(cache_dir / f"vectors-{type(self._embedder).__name__}.npz")
+            missing = cache.missing(plain)
+            if missing:
+                log.info("embedding %d new of %d questions and answers", len(missing), len(set(plain)))
+                cache.add(missing, self._embedded(missing))
+                cache.save(current=plain)
+            embedded = cache.get(plain, self._embedder.dim)
+        return np.hstack([embedded * FEATURE_SCALE, char_ngrams(plain) * NGRAM_WEIGHT])
+
+    def _embedded(self, texts: list[str]) -> np.ndarray:
+        chunks = [texts[i : i + EMBED_CHUNK] for i in range(0, len(texts), EMBED_CHUNK)]
         vectors = []
         for number, chunk in enumerate(chunks, 1):
             vectors.append(self._embedder.query(chunk))
             if len(chunks) > 1:
-                log.info("embedding questions and answers: %d/%d", min(number * EMBED_CHUNK, len(plain)), len(plain))
-        embedded = np.vstack(vectors) if vectors else np.zeros((0, self._embedder.dim), np.float32)
-        return np.hstack([embedded * FEATURE_SCALE, char_ngrams(plain) * NGRAM_WEIGHT])
+                log.info("embedding questions and answers: %d/%d", min(number * EMBED_CHUNK, len(texts)), len(texts))
+        return np.vstack(vectors) if vectors else np.zeros((0, self._embedder.dim), np.float32)
 
     def search(self, question: str, *, audience: str | None = None, limit: int = 3) -> SearchResult:
         """The most probable entries for the audience; confident only when the best is probable enough and more

@@ -1,0 +1,76 @@
+"""The knowledge matcher embeds each text once: editing one entry embeds only that entry's new texts."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bot.knowledge.index as index_module
+from bot.knowledge.base import KnowledgeBase, load_knowledge
+from bot.knowledge.index import KnowledgeIndex
+from bot.settings import Settings
+
+
+class CountingEmbedder:
+    """Deterministic vectors from a hash of the text; records what it was asked to embed."""
+
+    dim = 16
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def query(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded += texts
+        rows = [np.frombuffer(hashlib.sha256(t.encode()).digest()[: self.dim], np.uint8) for t in texts]
+        vectors = np.array(rows, np.float32).reshape(len(texts), self.dim) + 1.0
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    passage = query
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> KnowledgeBase:
+    kb, problems = load_knowledge(Settings().knowledge_dir)
+    assert not problems
+    return kb
+
+
+def first(kb: KnowledgeBase, n: int) -> KnowledgeBase:
+    return KnowledgeBase(entries={i: kb.entries[i] for i in sorted(kb.entries)[:n]})
+
+
+def texts_of(kb: KnowledgeBase) -> set[str]:
+    return {
+        text
+        for entry in kb.entries.values()
+        for text in [*(q for qs in entry.questions.values() for q in qs), *(a.text for a in entry.answer.values())]
+    }
+
+
+def test_a_new_entry_embeds_only_its_own_texts(knowledge: KnowledgeBase, tmp_path: Path) -> None:
+    before, after = first(knowledge, 2), first(knowledge, 3)
+    embedder = CountingEmbedder()
+    KnowledgeIndex(before, embedder, tmp_path)
+    assert set(embedder.embedded) == texts_of(before)
+
+    embedder.embedded.clear()
+    index = KnowledgeIndex(after, embedder, tmp_path)
+    assert set(embedder.embedded) == texts_of(after) - texts_of(before)
+    question = next(iter(after.entries[sorted(after.entries)[2]].questions["en"]))
+    assert index.search(question).matches[0].entry.id == sorted(after.entries)[2]
+
+
+def test_an_unreadable_vector_cache_is_rebuilt(
+    knowledge: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(index_module, "_trained", {})  # the matcher trained by the test before: train again
+    (tmp_path / "vectors-CountingEmbedder.npz").write_bytes(b"not a numpy file")
+    embedder = CountingEmbedder()
+    kb = first(knowledge, 2)
+    KnowledgeIndex(kb, embedder, tmp_path)
+    assert set(embedder.embedded) == texts_of(kb)
+    assert (tmp_path / "vectors-CountingEmbedder.npz").stat().st_size > 100
