@@ -2,7 +2,10 @@
 
 Held-out questions (bench/answers/*.yml, never used for matching) go through the same answering code as the bot.
 Prints top-1 accuracy per language, the "not sure" rate and the wrong-answer rate (confident but wrong), and a
-sweep over the confidence threshold so its setting in bot/knowledge/index.py can be checked.
+sweep over the confidence threshold so its setting in bot/knowledge/index.py can be checked. When not sure, the bot
+offers the entries the question resembles as buttons: "offered" is the share of the "not sure" questions on covered
+topics whose entry is among them (one click to the answer); "offered, uncovered" the share of questions on topics
+we do not cover that still got buttons (noise). A second sweep checks SUGGEST_PROBABILITY in bot/answering.py.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Any
 import yaml
 
 from bench.report import percentile, table
-from bot.answering import answer_question
+from bot import answering
+from bot.answering import answer_question, entry_payload
 from bot.app import build_dialogue_services
 from bot.dialogue import TurnContext
 from bot.i18n import catalog_for
@@ -32,7 +36,9 @@ def load_questions() -> list[dict[str, Any]]:
 
 
 def evaluate(services: Any, questions: list[dict[str, Any]]) -> tuple[dict[str, list[str]], list[float]]:
-    """Per language: 'right', 'wrong' or 'not_sure' for every question; and latencies in ms."""
+    """Per language a verdict for every question, and latencies in ms. Verdicts: 'right', 'wrong', 'not_sure'
+    (covered topic, no answer) and 'declined' (uncovered topic, no answer: right); '+offered' when the covered
+    question's entry was among the offered buttons, or when an uncovered question got any."""
     results: dict[str, list[str]] = defaultdict(list)
     latencies = []
     for q in questions:
@@ -40,21 +46,34 @@ def evaluate(services: Any, questions: list[dict[str, Any]]) -> tuple[dict[str, 
         started = time.perf_counter()
         outcome = answer_question(services, q["q"], turn)
         latencies.append((time.perf_counter() - started) * 1000)
-        answered = outcome.kind in ("answer", "ask_city")
-        if q["expected"] is None:  # not covered: "not sure" is the right reaction, any answer is wrong
-            verdict = "wrong" if answered else "right"
-        elif answered:
-            verdict = "right" if outcome.entry_id == q["expected"] else "wrong"
+        offered = {button["payload"] for button in outcome.buttons} - {"/request_human"}
+        if outcome.kind in ("answer", "ask_city"):
+            verdict = "right" if outcome.entry_id == q["expected"] else "wrong"  # any answer to uncovered: wrong
+        elif q["expected"] is None:
+            verdict = "declined+offered" if offered else "declined"
         else:
-            verdict = "not_sure"
+            verdict = "not_sure+offered" if entry_payload(q["expected"]) in offered else "not_sure"
         results[q["lang"]].append(verdict)
         results["all"].append(verdict)
     return results, latencies
 
 
 def rates(verdicts: list[str]) -> tuple[float, float, float]:
-    n = len(verdicts) or 1
-    return verdicts.count("right") / n, verdicts.count("not_sure") / n, verdicts.count("wrong") / n
+    kinds = [verdict.split("+")[0] for verdict in verdicts]
+    n = len(kinds) or 1
+    right = kinds.count("right") + kinds.count("declined")
+    return right / n, kinds.count("not_sure") / n, kinds.count("wrong") / n
+
+
+def offers(verdicts: list[str]) -> tuple[float, float]:
+    """Share of the covered "not sure" questions whose entry was offered; share of the declined uncovered ones
+    that still got buttons."""
+    unsure = [v for v in verdicts if v.startswith("not_sure")]
+    declined = [v for v in verdicts if v.startswith("declined")]
+    return (
+        sum(v.endswith("+offered") for v in unsure) / (len(unsure) or 1),
+        sum(v.endswith("+offered") for v in declined) / (len(declined) or 1),
+    )
 
 
 def main() -> int:
@@ -65,9 +84,10 @@ def main() -> int:
     skipped = len(load_questions()) - len(questions)
     results, latencies = evaluate(services, questions)
     languages = [*sorted(lang for lang in results if lang != "all"), "all"]
-    rows = [[lang, len(results[lang]), *rates(results[lang])] for lang in languages]
+    rows = [[lang, len(results[lang]), *rates(results[lang]), *offers(results[lang])] for lang in languages]
     print(f"{len(questions)} held-out questions ({skipped} skipped: their entry does not exist)\n")
-    print(table(["language", "questions", "top-1", "not sure", "wrong"], rows))
+    headers = ["language", "questions", "top-1", "not sure", "wrong", "offered", "offered, uncovered"]
+    print(table(headers, rows))
     print(f"\nlatency per question: p50 {percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} ms")
 
     sweep = []
@@ -79,6 +99,15 @@ def main() -> int:
     index_module.CONFIDENT_PROBABILITY = configured
     print()
     print(table(["threshold", "top-1", "not sure", "wrong"], sweep))
+    offered_sweep = []
+    configured = answering.SUGGEST_PROBABILITY
+    for threshold in (0.1, 0.15, 0.2, 0.3, 0.4):
+        answering.SUGGEST_PROBABILITY = threshold
+        swept, _ = evaluate(services, questions)
+        offered_sweep.append([f"{threshold:.2f}{' (set)' if threshold == configured else ''}", *offers(swept["all"])])
+    answering.SUGGEST_PROBABILITY = configured
+    print()
+    print(table(["suggest from", "offered", "offered, uncovered"], offered_sweep))
     return 0
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from bot.dialogue import CITIES, DialogueServices, TurnContext, control_message
 from bot.knowledge.answer import compose_answer
+from bot.knowledge.index import SearchResult
+from bot.knowledge.schema import Entry
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,46 @@ def city_buttons() -> list[dict[str, str]]:
 
 
 FAILURES_BEFORE_OFFER = 2
+# Not sure, but the question resembles some entries: offer them as buttons ("Did you mean …?") instead of a dead end.
+# An entry is offered when it is this probable and more probable than "not covered" (make bench-answers: "offered").
+SUGGEST_PROBABILITY = 0.2
+MAX_SUGGESTIONS = 3
+BUTTON_TITLE_LIMIT = 60
+_ENTRY_PAYLOAD = re.compile(r"^/ask_question(\{.*\})$", re.DOTALL)
+
+
+def entry_payload(entry_id: str) -> str:
+    """The payload of a suggestion button; fits Telegram's 64-byte callback data (ids are at most 40 characters)."""
+    return "/ask_question" + json.dumps({"entry": entry_id}, separators=(",", ":"))
+
+
+def requested_entry(text: str) -> str | None:
+    """The entry a suggestion button asks for, if the message is one."""
+    match = _ENTRY_PAYLOAD.match(text.strip())
+    if not match:
+        return None
+    try:
+        value = json.loads(match.group(1)).get("entry")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def suggestion_title(entry: Entry, language: str) -> str:
+    """The entry's first question in the user's language (else English, else German), shortened for a button."""
+    questions = entry.questions.get(language) or entry.questions.get("en") or entry.questions.get("de") or [entry.id]
+    title = questions[0]
+    return title if len(title) <= BUTTON_TITLE_LIMIT else title[: BUTTON_TITLE_LIMIT - 1].rstrip() + "…"
+
+
+def suggestions(result: SearchResult, language: str) -> list[dict[str, str]]:
+    return [
+        {"title": suggestion_title(match.entry, language), "payload": entry_payload(match.entry.id)}
+        for match in result.matches[:MAX_SUGGESTIONS]
+        if match.score >= SUGGEST_PROBABILITY and match.score > result.not_covered
+    ]
+
+
 _OFFER_TEXT = {"asked": "offer_human", "repeated_failure": "offer_human_after_failures", "urgent": "offer_human_urgent"}
 
 
@@ -46,37 +90,55 @@ def offer_advisor(services: DialogueServices, turn: TurnContext, reason: str) ->
     return Outcome("offer_human", catalog.text(_OFFER_TEXT[reason], turn.language), buttons, handoff_reason=reason)
 
 
-def not_sure(services: DialogueServices, turn: TurnContext, failed_turns: int) -> Outcome:
-    """Never answer from a poor match; after the second miss in a row, offer a person."""
+def not_sure(
+    services: DialogueServices, turn: TurnContext, failed_turns: int, offered: list[dict[str, str]] | None = None
+) -> Outcome:
+    """Never answer from a poor match: offer the entries it resembles, if any (and a person after the second miss
+    in a row); after the second miss without any, offer a person."""
+    catalog = services.catalog
+    if offered:
+        text = catalog.text("not_sure_suggestions", turn.language)
+        buttons = list(offered)
+        if failed_turns + 1 >= FAILURES_BEFORE_OFFER:
+            buttons.append({"title": catalog.text("button_human", turn.language), "payload": "/request_human"})
+        return Outcome("not_sure", text, buttons)
     if failed_turns + 1 >= FAILURES_BEFORE_OFFER:
         return offer_advisor(services, turn, "repeated_failure")
-    return Outcome("not_sure", services.catalog.text("not_sure", turn.language))
+    return Outcome("not_sure", catalog.text("not_sure", turn.language))
 
 
 def answer_question(services: DialogueServices, question: str, turn: TurnContext, failed_turns: int = 0) -> Outcome:
-    catalog = services.catalog
     if services.urgency.is_urgent(question):
         return offer_advisor(services, turn, "urgent")
     city = services.places.city(question) or turn.city
+    chosen = services.knowledge.kb.entries.get(requested_entry(question) or "")
+    if chosen is not None:  # the user picked one of the offered entries
+        return answer_entry(services, chosen, 1.0, turn, city, failed_turns)
     result = services.knowledge.search(question, audience=turn.audience)
     best = result.best
     if best is None:
         return replace(not_sure(services, turn, failed_turns), miss="no_entry")
     if not result.confident:
+        offered = suggestions(result, turn.language)
         return replace(
-            not_sure(services, turn, failed_turns), entry_id=best.entry.id, score=best.score, miss="not_sure"
+            not_sure(services, turn, failed_turns, offered), entry_id=best.entry.id, score=best.score, miss="not_sure"
         )
-    entry = best.entry
+    return answer_entry(services, best.entry, best.score, turn, city, failed_turns)
+
+
+def answer_entry(
+    services: DialogueServices, entry: Entry, score: float, turn: TurnContext, city: str | None, failed_turns: int
+) -> Outcome:
+    """The entry's answer, for the user's city; asks for the city first if the answer depends on it."""
+    catalog = services.catalog
     if entry.city_specific and city is None:
-        return Outcome("ask_city", catalog.text("ask_city", turn.language), city_buttons(), entry.id, best.score)
+        return Outcome("ask_city", catalog.text("ask_city", turn.language), city_buttons(), entry.id, score)
     if city is not None and not entry.serves(city):
-        return replace(
-            not_sure(services, turn, failed_turns), entry_id=entry.id, score=best.score, miss="city_not_served"
-        )
+        return replace(not_sure(services, turn, failed_turns), entry_id=entry.id, score=score, miss="city_not_served")
     contact_id = entry.contact_for(city)
     contact = services.knowledge.kb.contacts.get(contact_id) if contact_id else None
     text = compose_answer(entry, contact, catalog, turn.language, city)
-    return Outcome("answer", text, entry_id=entry.id, score=best.score, city=city)
+    return Outcome("answer", text, entry_id=entry.id, score=score, city=city)
 
 
 def outcome_control(services: DialogueServices, outcome: Outcome, turn: TurnContext, question: str) -> dict[str, Any]:

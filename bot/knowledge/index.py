@@ -95,6 +95,7 @@ class Match:
 class SearchResult:
     matches: list[Match]
     confident: bool
+    not_covered: float = 0.0  # probability that the knowledge base does not cover the question at all
 
     @property
     def best(self) -> Match | None:
@@ -244,4 +245,4 @@ class KnowledgeIndex:
         if not matches:
             return SearchResult([], False)
         best = matches[0].score
-        return SearchResult(matches, best >= CONFIDENT_PROBABILITY and best > not_covered)
+        return SearchResult(matches, best >= CONFIDENT_PROBABILITY and best > not_covered, not_covered)

@@ -32,6 +32,9 @@ class Translation(Strict):
     reviewed: bool
 
 
+ENTRY_ID_LIMIT = 40  # "/ask_question{"entry":"<id>"}" must fit Telegram's 64-byte callback data
+
+
 class Entry(Strict):
     id: str
     topic: str
@@ -49,6 +52,8 @@ class Entry(Strict):
     def _kebab(cls, value: str) -> str:
         if not _ID.match(value):
             raise ValueError("ids are kebab-case: lower-case letters, digits and hyphens")
+        if len(value) > ENTRY_ID_LIMIT:
+            raise ValueError(f"entry ids have at most {ENTRY_ID_LIMIT} characters (they travel in Telegram buttons)")
         return value
 
     @field_validator("contacts")

@@ -206,3 +206,38 @@ def test_choose_language_offers_every_language_then_switches(services: DialogueS
     )
     assert messages[0]["custom"] == {"glueckauf": {"language": "de"}}
     assert texts(messages) == ["Gern, wir schreiben jetzt auf Deutsch."]
+
+
+def test_a_suggestion_button_answers_the_chosen_entry(services: DialogueServices) -> None:
+    messages, _ = run(
+        ActionAnswerQuestion(services),
+        text='/ask_question{"entry":"eu-blue-card"}',
+        entities=[{"entity": "entry", "value": "eu-blue-card"}],
+        metadata={"language": "tr"},
+    )
+    control = messages[0]["custom"]["glueckauf"]
+    assert control["knowledge"]["entry_id"] == "eu-blue-card"
+    assert texts(messages)[0].startswith("[tr] Answer of eu-blue-card")
+
+
+def test_a_suggestion_for_a_city_specific_entry_asks_the_city_then_answers_it(services: DialogueServices) -> None:
+    payload = '/ask_question{"entry":"address-registration"}'
+    messages, events = run(ActionAnswerQuestion(services), text=payload, metadata={"language": "en"})
+    assert texts(messages) == [services.catalog.text("ask_city", "en")]
+    assert {"event": "slot", "name": "pending_question", "value": payload, "timestamp": None} in events
+    messages, _ = run(
+        ActionSetCity(services),
+        text='/inform_city{"city":"herne"}',
+        intent="inform_city",
+        entities=[{"entity": "city", "value": "herne"}],
+        metadata={"language": "en"},
+        slots={"pending_question": payload},
+    )
+    assert "Office herne-office" in texts(messages)[-1]
+
+
+def test_a_button_for_an_entry_that_no_longer_exists_is_not_answered(services: DialogueServices) -> None:
+    messages, _ = run(
+        ActionAnswerQuestion(services), text='/ask_question{"entry":"removed-entry"}', metadata={"language": "en"}
+    )
+    assert texts(messages)[0] in {services.catalog.text(k, "en") for k in ("not_sure", "not_sure_suggestions")}

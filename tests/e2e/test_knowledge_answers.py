@@ -66,3 +66,24 @@ def test_acceptance_question_gets_the_right_entry_with_source_and_contact(
     source = entry.source_for(city)
     assert f"{catalog.text('label_source', language)}: {source.title} – {source.url}" in text
     assert f"{catalog.text('label_last_checked', language)}: {entry.last_verified.isoformat()}" in text
+
+
+def test_a_vague_question_offers_entries_and_a_click_answers_one(stack: Stack) -> None:
+    """ "Karte" could be the Blue Card or the opportunity card: the bot offers both instead of guessing."""
+    kb, _ = load_knowledge(Settings().knowledge_dir)
+    with httpx.Client(base_url=stack.service_url, timeout=60) as http:
+        conversation = http.post("/api/conversations", json={"language": "de"}).json()
+        headers = {"Authorization": f"Bearer {conversation['token']}"}
+        url = f"/api/conversations/{conversation['id']}/messages"
+        offer = http.post(url, json={"text": "Karte für Fachkräfte?"}, headers=headers).json()
+        buttons = [b for r in offer["replies"] for b in (r.get("data") or {}).get("buttons", [])]
+        assert {b["payload"] for b in buttons} >= {
+            '/ask_question{"entry":"eu-blue-card"}',
+            '/ask_question{"entry":"opportunity-card"}',
+        }, offer["replies"]
+        chosen = next(b for b in buttons if "opportunity-card" in b["payload"])
+        assert chosen["title"] == kb.entries["opportunity-card"].questions["de"][0]
+        answer = http.post(url, json={"text": chosen["payload"]}, headers=headers).json()
+    parts = [r for r in answer["replies"] if (r.get("data") or {}).get("knowledge")]
+    assert {p["data"]["knowledge"]["entry_id"] for p in parts} == {"opportunity-card"}, answer["replies"]
+    assert kb.entries["opportunity-card"].answer["de"].text in "\n\n".join(p["text"] for p in parts)
