@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.answering import entry_payload
 from bot.app import create_app
 from bot.channels.telegram import split_message, to_html
 from bot.models import AdvisorRole
@@ -203,3 +204,22 @@ def test_long_messages_are_split_at_paragraphs_and_html_is_escaped() -> None:
     assert split_message(text) == ["a" * 3000, "b" * 3000]
     assert all(len(piece) <= 4096 for piece in split_message("word " * 3000))
     assert to_html("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
+
+
+def test_a_suggested_entry_is_a_button_whose_click_asks_for_that_entry(
+    telegram: TestClient, bot_api: FakeBotApi, fake_engine: FakeEngine
+) -> None:
+    payload = entry_payload("accelerated-skilled-worker-procedure")  # the longest id we have
+    fake_engine.reply = lambda body: [
+        {
+            "recipient_id": body["sender"],
+            "text": "Did you mean one of these topics?",
+            "buttons": [{"title": "What is the accelerated procedure?", "payload": payload}],
+        }
+    ]
+    post(telegram, message_update("fast procedure?"))
+    (offer,) = bot_api.sent()
+    (button,) = [b for row in offer["reply_markup"]["inline_keyboard"] for b in row]
+    assert button == {"text": "What is the accelerated procedure?", "callback_data": payload}
+    post(telegram, button_update(payload))
+    assert fake_engine.received[-1]["message"] == payload
