@@ -112,8 +112,8 @@ def answer_question(services: DialogueServices, question: str, turn: TurnContext
         return offer_advisor(services, turn, "urgent")
     city = services.places.city(question) or turn.city
     chosen = services.knowledge.kb.entries.get(requested_entry(question) or "")
-    if chosen is not None:  # the user picked one of the offered entries
-        return answer_entry(services, chosen, 1.0, turn, city, failed_turns)
+    if chosen is not None:  # the user picked one of the offered entries: no match score to record
+        return answer_entry(services, chosen, None, turn, city, failed_turns)
     result = services.knowledge.search(question, audience=turn.audience)
     best = result.best
     if best is None:
@@ -127,7 +127,12 @@ def answer_question(services: DialogueServices, question: str, turn: TurnContext
 
 
 def answer_entry(
-    services: DialogueServices, entry: Entry, score: float, turn: TurnContext, city: str | None, failed_turns: int
+    services: DialogueServices,
+    entry: Entry,
+    score: float | None,
+    turn: TurnContext,
+    city: str | None,
+    failed_turns: int,
 ) -> Outcome:
     """The entry's answer, for the user's city; asks for the city first if the answer depends on it."""
     catalog = services.catalog

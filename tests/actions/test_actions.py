@@ -216,7 +216,7 @@ def test_a_suggestion_button_answers_the_chosen_entry(services: DialogueServices
         metadata={"language": "tr"},
     )
     control = messages[0]["custom"]["glueckauf"]
-    assert control["knowledge"]["entry_id"] == "eu-blue-card"
+    assert control["knowledge"] == {"entry_id": "eu-blue-card", "score": None}  # chosen, not matched
     assert texts(messages)[0].startswith("[tr] Answer of eu-blue-card")
 
 
