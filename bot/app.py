@@ -37,6 +37,7 @@ from bot.rate_limit import RateLimiter
 from bot.router import MessageRouter
 from bot.routes import actions, chat, console, health, insights, knowledge, telegram, widget
 from bot.settings import Settings
+from bot.staff_language import staff_error_message
 from bot.urgency import UrgencyDetector
 from engine.embedding import shared_embedder
 
@@ -49,6 +50,7 @@ def create_app(
     """Builds the app; `engine_transport` lets tests stand in for the engine's HTTP endpoint."""
     settings = settings or Settings()
     catalog = catalog_for(settings.knowledge_dir / "ui")
+    staff_catalog = catalog_for(settings.knowledge_dir / "ui" / "staff")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -104,6 +106,7 @@ def create_app(
     office_hours = OfficeHours(settings.office_hours)
     app.state.settings = settings
     app.state.catalog = catalog
+    app.state.staff_catalog = staff_catalog
     app.state.events = events
     app.state.office_hours = office_hours
     app.state.delivery = Delivery(events)
@@ -133,13 +136,15 @@ def create_app(
     async def login_required(request: Request, exc: NotAuthenticated) -> Response:
         if "text/html" in request.headers.get("accept", "") and request.method == "GET":
             return RedirectResponse("/console/login", status_code=303)
-        return error_response(exc.status_code, exc.code, exc.detail)
+        return error_response(exc.status_code, exc.code, staff_error_message(request, exc) or exc.detail)
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> JSONResponse:
         message = exc.detail
         language = getattr(request.state, "language", None)
-        if exc.catalog_key and language:
+        if request.url.path.startswith("/console"):
+            message = staff_error_message(request, exc) or message
+        elif exc.catalog_key and language:
             message = catalog.text(exc.catalog_key, language, **exc.values)
         return error_response(exc.status_code, exc.code, message)
 

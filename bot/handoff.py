@@ -132,7 +132,9 @@ async def claim_conversation(session: AsyncSession, conversation_id: str, adviso
         return conversation
     if conversation.state == ConversationState.HUMAN and conversation.advisor_id != advisor.id:
         owner = await session.get(Advisor, conversation.advisor_id) if conversation.advisor_id else None
-        raise AlreadyClaimed(f"{owner.name if owner else 'Another advisor'} has already taken this conversation.")
+        if owner is None:
+            raise AlreadyClaimed()
+        raise AlreadyClaimed(f"{owner.name} has already taken this conversation.", name=owner.name)
     if conversation.state == ConversationState.HUMAN:
         return conversation  # a double click by the same advisor
     raise NotClaimable()
@@ -150,7 +152,7 @@ def _checked(text: str) -> str:
     if not text:
         raise EmptyText()
     if len(text) > MAX_ADVISOR_TEXT:
-        raise TextTooLong()
+        raise TextTooLong(limit=MAX_ADVISOR_TEXT)
     return text
 
 

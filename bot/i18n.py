@@ -56,6 +56,14 @@ class Catalog:
     def supports(self, language: str | None) -> bool:
         return language in self._strings
 
+    def has(self, key: str) -> bool:
+        return any(key in strings for strings in self._strings.values())
+
+    def strings(self, language: str, prefix: str = "") -> dict[str, str]:
+        """Every string whose key starts with `prefix`, unformatted, in `language` (with fallback): for scripts."""
+        keys = sorted({key for strings in self._strings.values() for key in strings if key.startswith(prefix)})
+        return {key: self.text(key, language) for key in keys}
+
     def text(self, key: str, language: str | None, **values: object) -> str:
         for lang in (language, *FALLBACK_LANGUAGES):
             template = self._strings.get(lang or "", {}).get(key)

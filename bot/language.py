@@ -66,7 +66,7 @@ WORD_MODEL_WEIGHT = 0.9
 _UNLISTED_WORD_FREQUENCY = 1e-7  # a word in none of the lists (they stop at one in a million)
 # A short message found in one language's training data counts as confident only if that language also has most
 # of the message's word frequency.
-LEXICON_WORD_SHARE = 0.5  # a word in none of the lists ("merciii")
+LEXICON_WORD_SHARE = 0.5
 
 # Methods of a detection that found no language in the message at all (not a failed guess).
 BUTTON_PAYLOAD, NO_LETTERS, ONLY_TERMS = "button payload", "no letters", "only German terms and places"
@@ -243,7 +243,8 @@ class LanguageDetector:
             return self._places_only(normalised)
         owners = self._lexicon.get(normalised, ())
         if len(owners) == 1:
-            # Our chat says "hey" is English; German and Romanian chat say it too: then no switch on it.
+            # Our chat says "hey" is English; German and Romanian chat say it too: then no switch on it. Words the
+            # lists do not know ("dankeee") leave the lexicon's word.
             usage = self._word_probabilities(normalised, list(self.languages)).get(owners[0], 1.0)
             return Detection(owners[0], 0.95 if usage >= LEXICON_WORD_SHARE else 0.6, "lexicon")
         if owners:  # "hello" is English and French chat: let the statistics pick, without confidence

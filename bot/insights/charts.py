@@ -12,10 +12,12 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 _ids = itertools.count()
 
 
-def bar_chart(title: str, rows: list[tuple[str, float]], *, percent: bool = False, width: int = 560) -> Markup:
-    """Horizontal bars, labelled with their values; empty data gives a short note instead of an empty frame."""
+def bar_chart(
+    title: str, rows: list[tuple[str, float]], *, empty: str, percent: bool = False, width: int = 560
+) -> Markup:
+    """Horizontal bars, labelled with their values; empty data gives the short note `empty` instead of a frame."""
     if not rows:
-        return Markup(f'<p class="empty">{escape(title)}: no data (or only groups smaller than five).</p>')
+        return Markup(f'<p class="empty">{escape(empty)}</p>')
     label_width, bar_space, row_height = 190, width - 190 - 60, 24
     height = row_height * len(rows) + 8
     biggest = max(value for _, value in rows) or 1
@@ -39,17 +41,26 @@ def bar_chart(title: str, rows: list[tuple[str, float]], *, percent: bool = Fals
     return Markup("".join(parts))
 
 
-def line_chart(title: str, series: dict[str, dict[str, float]], *, width: int = 560, height: int = 220) -> Markup:
-    """One line per series over the sorted union of their periods, with a legend."""
+def line_chart(
+    title: str,
+    series: dict[str, dict[str, float]],
+    *,
+    empty: str,
+    total: str = "{name}: {total} in total",
+    width: int = 560,
+    height: int = 220,
+) -> Markup:
+    """One line per series over the sorted union of their periods, with a legend; `total` (with {name} and
+    {total}) words each series' sum in the description for screen readers."""
     periods = sorted({period for points in series.values() for period in points})
     if not periods:
-        return Markup(f'<p class="empty">{escape(title)}: no data (or only groups smaller than five).</p>')
+        return Markup(f'<p class="empty">{escape(empty)}</p>')
     left, bottom, top, right = 40, 40, 10, 110
     plot_w, plot_h = width - left - right, height - top - bottom
     biggest = max(max(points.values()) for points in series.values()) or 1
     step = plot_w / max(1, len(periods) - 1)
     uid = next(_ids)
-    summary = "; ".join(f"{name}: {sum(points.values()):g} in total" for name, points in series.items())
+    summary = "; ".join(total.format(name=name, total=f"{sum(points.values()):g}") for name, points in series.items())
     parts = [
         f'<svg class="chart" role="img" aria-labelledby="c{uid}t c{uid}d" width="{width}" height="{height}"'
         f' viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',

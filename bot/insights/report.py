@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -9,51 +10,62 @@ from bot.insights.charts import bar_chart, line_chart
 from bot.insights.dashboard import Insights
 from bot.pdf import PdfDocument
 
-REASON_LABELS = {
-    "asked": "asked for a person",
-    "repeated_failure": "bot failed twice",
-    "urgent": "urgent",
-    "claimed": "claimed by an advisor",
-    "handed_back": "handed back to the bot",
-    "closed": "closed",
-    "nobody_available": "nobody available (outside office hours)",
-    "contact_request": "contact request left",
-}
+Text = Callable[..., str]  # a staff catalog lookup in the reader's language: text(key, **values)
+CHARTS = ("topics_by_city", "unanswered", "handoff_reasons", "handoff_outcomes", "languages", "thumbs_down")
 
 
-def charts(insights: Insights) -> dict[str, Any]:
+def reason_label(reason: str, text: Text) -> str:
+    """Handoff reasons and outcomes in words; an unknown one (e.g. "unknown") as it is."""
+    try:
+        return text(f"insights_reason_{reason}")
+    except KeyError:
+        return reason
+
+
+def percentage(value: float, text: Text) -> str:
+    return text("insights_percent", value=f"{value * 100:.0f}")
+
+
+def charts(insights: Insights, text: Text) -> dict[str, Any]:
+    def title(key: str) -> str:
+        return text(f"insights_chart_{key}")
+
+    def empty(key: str) -> str:
+        return text("insights_chart_empty", title=title(key))
+
+    def bars(key: str, rows: list[tuple[str, float]], *, percent: bool = False) -> Any:
+        return bar_chart(title(key), rows, empty=empty(key), percent=percent)
+
     series: dict[str, dict[str, float]] = {}
     for row in insights.languages_over_time.rows:
         series.setdefault(row["language"], {})[row["period"]] = row["questions"]
     return {
-        "topics_by_city": bar_chart(
-            "Questions per topic and city",
+        "topics_by_city": bars(
+            "topics_by_city",
             [(f"{r['topic']} · {r['city']}", r["questions"]) for r in insights.topics_by_city.rows[:20]],
         ),
-        "unanswered": bar_chart(
-            "Unanswered rate per topic",
-            [(r["topic"], r["rate"]) for r in insights.unanswered_by_topic.rows],
-            percent=True,
+        "unanswered": bars(
+            "unanswered", [(r["topic"], r["rate"]) for r in insights.unanswered_by_topic.rows], percent=True
         ),
-        "handoff_reasons": bar_chart(
-            "Handoff reasons",
-            [(REASON_LABELS.get(r["reason"], r["reason"]), r["handoffs"]) for r in insights.handoff_reasons.rows],
+        "handoff_reasons": bars(
+            "handoff_reasons",
+            [(reason_label(r["reason"], text), r["handoffs"]) for r in insights.handoff_reasons.rows],
         ),
-        "handoff_outcomes": bar_chart(
-            "Handoff outcomes",
-            [(REASON_LABELS.get(r["outcome"], r["outcome"]), r["count"]) for r in insights.handoff_outcomes.rows],
+        "handoff_outcomes": bars(
+            "handoff_outcomes",
+            [(reason_label(r["outcome"], text), r["count"]) for r in insights.handoff_outcomes.rows],
         ),
-        "languages": line_chart("Questions per language over time", series),
-        "thumbs_down": bar_chart(
-            "Thumbs-down rate per knowledge entry",
-            [(r["entry_id"], r["rate"]) for r in insights.thumbs_down.rows],
-            percent=True,
+        "languages": line_chart(
+            title("languages"), series, empty=empty("languages"), total=text("insights_chart_total")
+        ),
+        "thumbs_down": bars(
+            "thumbs_down", [(r["entry_id"], r["rate"]) for r in insights.thumbs_down.rows], percent=True
         ),
     }
 
 
-def context(insights: Insights) -> dict[str, Any]:
-    return {"insights": insights, "charts": charts(insights), "labels": REASON_LABELS}
+def context(insights: Insights, text: Text) -> dict[str, Any]:
+    return {"insights": insights, "charts": charts(insights, text), "chart_keys": CHARTS}
 
 
 def as_json(insights: Insights) -> dict[str, Any]:
@@ -62,71 +74,75 @@ def as_json(insights: Insights) -> dict[str, Any]:
     return data
 
 
-def as_pdf(insights: Insights, month: str) -> bytes:
-    pdf = PdfDocument(f"Glückauf – report {month}")
-    pdf.write(f"Glückauf – monthly report {month}", 16, 3)
-    pdf.write(
-        "Anonymous figures from the advice bot for Bochum, Herne, Witten and Hattingen. "
-        "Groups of fewer than five conversations are not shown.",
-        9,
-        4,
-    )
+def as_pdf(insights: Insights, month: str, text: Text) -> bytes:
+    pdf = PdfDocument(text("insights_report_title", month=month))
+    pdf.write(text("insights_report_heading", month=month), 16, 3)
+    pdf.write(text("insights_report_intro"), 9, 4)
     totals = insights.totals
-    if totals:
-        pdf.write(
-            f"Conversations: {totals['conversations']} · questions: {totals['questions']} · "
-            f"unanswered: {totals['unanswered']} · handoffs: {totals['handoffs']}",
-            10,
-            4,
-        )
-    else:
-        pdf.write("Too few conversations this month to show figures.", 10, 4)
-    pdf.write("Barriers: where people most often stay without an answer or need a person", 12)
+    pdf.write(text("insights_pdf_totals", **totals) if totals else text("insights_pdf_too_few"), 10, 4)
+    pdf.write(text("insights_pdf_barriers"), 12)
     for city, rows in insights.barriers.items():
         lines = [
-            f"{r['topic']}: {r['unanswered_rate']:.0%} unanswered, {r['handoff_rate']:.0%} handed off "
-            f"({r['questions']} questions)"
+            text(
+                "insights_pdf_barrier",
+                topic=r["topic"],
+                unanswered=percentage(r["unanswered_rate"], text),
+                handed_off=percentage(r["handoff_rate"], text),
+                questions=r["questions"],
+            )
             for r in rows
         ]
         pdf.write(f"{city.title()}\n" + "\n".join(lines), 9, 3)
+
+    def rate(name: str, value: float, total: int) -> str:
+        return text("insights_pdf_rate", name=name, rate=percentage(value, text), total=total)
+
+    waiting = insights.waiting
     sections = [
         (
-            "Questions per topic and city",
+            text("insights_chart_topics_by_city"),
             [f"{r['topic']} · {r['city']}: {r['questions']}" for r in insights.topics_by_city.rows],
         ),
         (
-            "Unanswered rate per topic",
-            [f"{r['topic']}: {r['rate']:.0%} of {r['questions']}" for r in insights.unanswered_by_topic.rows],
+            text("insights_chart_unanswered"),
+            [rate(r["topic"], r["rate"], r["questions"]) for r in insights.unanswered_by_topic.rows],
         ),
         (
-            "Handoff reasons",
-            [f"{REASON_LABELS.get(r['reason'], r['reason'])}: {r['handoffs']}" for r in insights.handoff_reasons.rows],
+            text("insights_chart_handoff_reasons"),
+            [f"{reason_label(r['reason'], text)}: {r['handoffs']}" for r in insights.handoff_reasons.rows],
         ),
         (
-            "Handoff outcomes",
-            [f"{REASON_LABELS.get(r['outcome'], r['outcome'])}: {r['count']}" for r in insights.handoff_outcomes.rows],
+            text("insights_chart_handoff_outcomes"),
+            [f"{reason_label(r['outcome'], text)}: {r['count']}" for r in insights.handoff_outcomes.rows],
         ),
         (
-            "Waiting until an advisor claims",
+            text("insights_pdf_waiting"),
             [
-                f"median {insights.waiting['median_minutes']} min, "
-                f"90th percentile {insights.waiting['p90_minutes']} min ({insights.waiting['claims']} claims)"
+                text(
+                    "insights_pdf_waiting_figures",
+                    median=waiting["median_minutes"],
+                    p90=waiting["p90_minutes"],
+                    claims=waiting["claims"],
+                )
             ],
         ),
         (
-            "Unanswered questions, grouped",
+            text("insights_pdf_clusters"),
             [f"{c['questions']}× {c['example']} ({', '.join(c['languages'])})" for c in insights.clusters[:15]],
         ),
         (
-            "Thumbs-down rate per entry",
-            [f"{r['entry_id']}: {r['rate']:.0%} of {r['ratings']}" for r in insights.thumbs_down.rows],
+            text("insights_chart_thumbs_down"),
+            [rate(r["entry_id"], r["rate"], r["ratings"]) for r in insights.thumbs_down.rows],
         ),
         (
-            "Entries to re-check",
-            [f"{r['entry_id']}: last checked {r['last_verified']}" for r in insights.stale_entries],
+            text("insights_pdf_stale"),
+            [
+                text("insights_pdf_stale_entry", entry=r["entry_id"], date=r["last_verified"])
+                for r in insights.stale_entries
+            ],
         ),
     ]
     for title, lines in sections:
         pdf.write(title, 12)
-        pdf.write("\n".join(lines) if lines else "– no data –", 9, 3)
+        pdf.write("\n".join(lines) if lines else text("insights_pdf_no_data"), 9, 3)
     return pdf.output()

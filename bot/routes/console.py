@@ -29,7 +29,8 @@ from bot.events import EventBus
 from bot.i18n import Catalog
 from bot.models import Advisor, AdvisorRole, ContactRequest, Conversation, ConversationState, Message, utcnow
 from bot.routes.chat import get_session
-from bot.templating import templates
+from bot.staff_language import StaffLang
+from bot.templating import render_staff_page
 
 router = APIRouter(prefix="/console", tags=["console"])
 Session = Annotated[AsyncSession, Depends(get_session)]
@@ -87,8 +88,8 @@ Acting = Annotated[Advisor, Depends(acting_advisor)]
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
-async def login_page(request: Request, error: str | None = None) -> HTMLResponse:
-    return templates.TemplateResponse(request, "console_login.html", {"error": error}, status_code=200)
+async def login_page(request: Request, language: StaffLang, error: str | None = None) -> HTMLResponse:
+    return render_staff_page(request, language, "console_login.html", {"error": error})
 
 
 @router.post("/login", include_in_schema=False)
@@ -96,6 +97,7 @@ async def login(
     request: Request,
     session: Session,
     codec: Annotated[SessionCodec, Depends(get_codec)],
+    language: StaffLang,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
@@ -106,12 +108,12 @@ async def login(
     if advisor is None:
         throttle.failed(*keys)
         # The same answer for an unknown e-mail and a wrong password.
-        return templates.TemplateResponse(
-            request, "console_login.html", {"error": "E-mail or password is wrong."}, status_code=401
-        )
+        error = language.text("login_error_wrong_credentials")
+        return render_staff_page(request, language, "console_login.html", {"error": error}, status_code=401)
     throttle.succeeded(*keys)
     response = RedirectResponse("/console", status_code=303)
     codec.issue(response, advisor)
+    language.remember(response)
     return response
 
 
@@ -130,16 +132,21 @@ async def logout(
 
 @router.get("", response_class=HTMLResponse, include_in_schema=False)
 async def console_page(
-    request: Request, session: Session, codec: Annotated[SessionCodec, Depends(get_codec)]
+    request: Request, session: Session, codec: Annotated[SessionCodec, Depends(get_codec)], language: StaffLang
 ) -> Response:
     login = codec.read(request)
     advisor = await session.get(Advisor, login.advisor_id) if login else None
     if login is None or advisor is None or not advisor.active:
-        return RedirectResponse("/console/login", status_code=303)  # expired or missing session
+        return language.remember(RedirectResponse("/console/login", status_code=303))  # expired or missing session
     if advisor.role == AdvisorRole.PARTNER:
-        return RedirectResponse("/console/insights", status_code=303)
-    context = {"advisor": advisor, "csrf": login.csrf, "is_admin": advisor.role == AdvisorRole.ADMIN}
-    return templates.TemplateResponse(request, "console.html", context)
+        return language.remember(RedirectResponse("/console/insights", status_code=303))
+    context = {
+        "advisor": advisor,
+        "csrf": login.csrf,
+        "is_admin": advisor.role == AdvisorRole.ADMIN,
+        "strings": language.strings("console_js_"),
+    }
+    return render_staff_page(request, language, "console.html", context)
 
 
 # ---------------------------------------------------------------- API used by the console page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,7 +19,8 @@ from bot.models import AdvisorRole
 from bot.routes.chat import Session
 from bot.routes.console import AnyLogin, any_login, get_codec
 from bot.schemas import Audience, City, LanguageCode
-from bot.templating import templates
+from bot.staff_language import QUERY_PARAMETER, StaffLang
+from bot.templating import render_staff_page
 
 router = APIRouter(prefix="/console/insights", tags=["insights"])
 READERS = (AdvisorRole.ADMIN, AdvisorRole.PARTNER)
@@ -62,23 +64,27 @@ async def _insights(request: Request, session: Session, filters: Filters) -> Ins
 
 @router.get("", response_class=HTMLResponse, include_in_schema=False)
 async def dashboard(
-    request: Request, session: Session, filters: WantedFilters, codec: Annotated[SessionCodec, Depends(get_codec)]
+    request: Request,
+    session: Session,
+    filters: WantedFilters,
+    codec: Annotated[SessionCodec, Depends(get_codec)],
+    language: StaffLang,
 ) -> Response:
     try:
         advisor, console_session = await any_login(request, session, codec)
     except NotAuthenticated:
-        return RedirectResponse("/console/login", status_code=303)  # expired or missing session
+        return language.remember(RedirectResponse("/console/login", status_code=303))  # expired or missing session
     require_role(advisor, *READERS)
     insights = await _insights(request, session, filters)
     context = {
-        **report.context(insights),
+        **report.context(insights, language.text),
         "advisor": advisor,
         "csrf": console_session.csrf,
-        "query": request.url.query,
+        "query": urlencode([(k, v) for k, v in request.query_params.multi_items() if k != QUERY_PARAMETER]),
         "last_day": (filters.end - timedelta(days=1)).date().isoformat(),
         "options": FILTER_OPTIONS,
     }
-    return templates.TemplateResponse(request, "insights.html", context)
+    return render_staff_page(request, language, "insights.html", context)
 
 
 @router.get("/api/figures", summary="All dashboard figures as JSON (admin, partner)")
@@ -104,6 +110,7 @@ async def monthly_report(
     request: Request,
     session: Session,
     login: AnyLogin,
+    language: StaffLang,
     month: Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
     fmt: Literal["html", "pdf"],
 ) -> Response:
@@ -111,10 +118,13 @@ async def monthly_report(
     start, end = month_range(date.fromisoformat(f"{month}-01"))
     insights = await _insights(request, session, Filters(start=start, end=end))
     if fmt == "pdf":
-        pdf = await run_in_threadpool(report.as_pdf, insights, month)
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="glueckauf-report-{month}.pdf"'},
+        pdf = await run_in_threadpool(report.as_pdf, insights, month, language.text)
+        return language.remember(
+            Response(
+                pdf,
+                media_type="application/pdf",
+                headers={"Content-Disposition": f'inline; filename="glueckauf-report-{month}.pdf"'},
+            )
         )
-    return templates.TemplateResponse(request, "insights_report.html", {**report.context(insights), "month": month})
+    context = {**report.context(insights, language.text), "month": month}
+    return render_staff_page(request, language, "insights_report.html", context)

@@ -4,6 +4,13 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const state = { current: null };
   const $ = (id) => document.getElementById(id);
+  // The page injects its strings in the advisor's language (knowledge/ui/staff/); {name} is replaced by values.name.
+  const strings = window.CONSOLE.strings || {};
+  function t(key, values = {}) {
+    return (strings[key] ?? key).replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+  // States and senders in words; an unknown value as it is.
+  const word = (group, value) => strings[`console_js_${group}_${value}`] ?? value;
 
   async function api(path, options = {}) {
     const response = await fetch("/console/api" + path, {
@@ -17,7 +24,7 @@
     return body;
   }
 
-  function minutes(seconds) { return Math.max(0, Math.round(seconds / 60)) + " min"; }
+  function minutes(seconds) { return t("console_js_minutes", { minutes: Math.max(0, Math.round(seconds / 60)) }); }
 
   function item(conversation) {
     const li = document.createElement("li");
@@ -52,7 +59,10 @@
     const data = await api("/conversations/" + id);
     const c = data.conversation;
     const mine = c.state === "human" && (c.advisor_id === window.CONSOLE.advisorId || window.CONSOLE.isAdmin);
-    $("status").textContent = `State: ${c.state} · ${c.language || "?"} · ${c.city || "no city"} · reason: ${c.reason || "–"}`;
+    $("status").textContent = t("console_js_status", {
+      state: word("state", c.state), language: c.language || "?", city: c.city || t("console_js_no_city"),
+      reason: c.reason ? word("reason", c.reason) : "–",
+    });
     $("actions").hidden = false;
     $("claim").hidden = c.state !== "pending";
     $("reply-form").hidden = !mine;
@@ -63,8 +73,9 @@
       li.className = m.sender + (m.private ? " private" : "");
       const meta = document.createElement("span");
       meta.className = "meta";
-      meta.textContent = `${m.sender}${m.private ? " (private note)" : ""} · ${m.created_at.slice(11, 16)}` +
-        (m.knowledge ? ` · knowledge: ${m.knowledge.entry_id} (${m.knowledge.score})` : "");
+      meta.textContent = `${word("sender", m.sender)}${m.private ? " " + t("console_js_private_note") : ""}` +
+        ` · ${m.created_at.slice(11, 16)}` +
+        (m.knowledge ? " · " + t("console_js_knowledge", { entry: m.knowledge.entry_id, score: m.knowledge.score }) : "");
       li.append(meta, document.createTextNode(m.text));
       return li;
     }));
@@ -73,7 +84,7 @@
   async function act(path, body) {
     try {
       await api(`/conversations/${state.current}/${path}`, { method: "POST", body: JSON.stringify(body || {}) });
-      $("status").textContent = "Done.";
+      $("status").textContent = t("console_js_done");
     } catch (error) {
       $("status").textContent = error.message;
     }

@@ -271,7 +271,7 @@ def test_partner_reads_dashboard_csv_and_report_but_no_transcripts(client: TestC
     assert csv.headers["content-type"].startswith("text/csv")
     assert "questions_by_topic_and_city,housing,herne,questions,10" in csv.text
     assert "waiting_until_claimed,,,median_minutes,3.0" in csv.text
-    report = client.get("/console/insights/report/2026-11.html")
+    report = client.get("/console/insights/report/2026-11.html", headers={"Accept-Language": "en"})
     assert report.status_code == 200 and "Barriers per city" in report.text
     pdf = client.get("/console/insights/report/2026-11.pdf")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
