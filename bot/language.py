@@ -25,6 +25,8 @@ SUPPORTED_LANGUAGES = ("de", "en", "tr", "ar", "uk", "ru", "es", "fr", "pl", "ro
 SWITCH_CONFIDENCE = 0.8
 # Languages we recognise only to say politely that we do not speak them (they never become the conversation's).
 UNSUPPORTED_CONFIDENCE = 0.65  # on the held-out set no message in our languages scored above 0.5
+# A message most of whose words one supported language's word list has is never taken for an unsupported language.
+OUR_WORDS_SHARE = 2 / 3
 UNSUPPORTED_KNOWN = ("it", "nl", "pt", "sq", "hr", "sr", "bs", "hi", "zh", "vi", "ja", "ko", "el", "bg")
 
 # Letters that only one of two same-script languages uses.
@@ -226,11 +228,14 @@ class LanguageDetector:
 
     @cached_property
     def _lingua(self):  # type: ignore[no-untyped-def]
-        from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+        """High accuracy for the supported languages only: its memory grows with every language it knows."""
+        return _lingua_detector(self.languages, low_accuracy=False)
 
-        codes = [*self.languages, *UNSUPPORTED_KNOWN]
-        wanted = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in codes]
-        return LanguageDetectorBuilder.from_languages(*wanted).build()
+    @cached_property
+    def _lingua_all(self):  # type: ignore[no-untyped-def]
+        """Supported and known unsupported languages, in lingua's low-accuracy mode (trigrams): enough to say
+        "Dove posso registrarmi?" is Italian, at a fraction of the memory."""
+        return _lingua_detector((*self.languages, *UNSUPPORTED_KNOWN), low_accuracy=True)
 
     def detect(self, text: str) -> Detection:
         if _PAYLOAD.match(text.strip()):
@@ -287,7 +292,11 @@ class LanguageDetector:
         """A confident detection of a language we do not offer ("Dove posso registrarmi?")."""
         if script == "latin" and len(text.split()) < 3:
             return None
-        values = self._lingua.compute_language_confidence_values(text)
+        words = text.split()
+        frequencies = self._word_frequencies
+        if max(sum(w in frequencies[c] for w in words) for c in self.languages) >= OUR_WORDS_SHARE * len(words):
+            return None  # "nos vemos mañana": mostly words of one of our languages, whatever trigrams say
+        values = self._lingua_all.compute_language_confidence_values(text)
         if not values:
             return None
         best = values[0]
@@ -332,6 +341,14 @@ class LanguageDetector:
         if len(text.split()) < 3:
             confidence = min(confidence, 0.6)
         return Detection(best, confidence, STATISTICS)
+
+
+def _lingua_detector(codes: Iterable[str], *, low_accuracy: bool):  # type: ignore[no-untyped-def]
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+
+    wanted = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in codes]
+    builder = LanguageDetectorBuilder.from_languages(*wanted)
+    return (builder.with_low_accuracy_mode() if low_accuracy else builder).build()
 
 
 def conversation_language(current: str | None, detection: Detection, default: str, *, explicit: bool = False) -> str:

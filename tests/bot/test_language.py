@@ -117,3 +117,20 @@ def test_a_chat_word_many_languages_use_does_not_switch(detector: LanguageDetect
     detection = detector.detect("hey")
     assert conversation_language("de", detection, "de") == "de"
     assert conversation_language("ro", detection, "de") == "ro"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Ik heb een vraag over mijn verblijfsvergunning", "nl"),
+        ("Mi serve un permesso di soggiorno per lavorare", "it"),
+        ("Kam nevoje për ndihmë me lejen e punës", "sq"),
+        ("no lo sé todavía", "es"),
+        ("hasta luego amigos", "es"),
+        ("dzięki za pomoc wielką", "pl"),
+    ],
+)
+def test_unsupported_languages_are_told_apart_from_ours(detector: LanguageDetector, text: str, language: str) -> None:
+    """Unsupported languages are checked with lingua's light trigram mode (a fraction of the memory); a message whose
+    words are mostly one of our languages' words is never taken for another language."""
+    assert detector.detect(text).language == language
