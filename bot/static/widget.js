@@ -157,7 +157,7 @@
       chips.push(chip("👍 " + t("feedback_helpful"), function () { rate(message, true); }));
       chips.push(chip("👎 " + t("feedback_not_helpful"), function () { rate(message, false); }));
     }
-    if (state.id && !state.audience) {
+    if (state.id && !state.audience && !buttons.length) {  // the bot's own buttons (city, suggestions) come first
       chips = [chip(t("widget_candidate"), function () { chooseAudience("candidate"); }),
                chip(t("widget_employer"), function () { chooseAudience("employer"); })];
     }

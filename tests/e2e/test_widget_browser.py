@@ -15,6 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy.engine import make_url
 
 from bot.i18n import catalog_for
+from bot.knowledge.base import load_knowledge
 from bot.settings import Settings
 from bot.stack import Stack
 from tests.e2e.conftest import ARTIFACTS
@@ -89,6 +90,25 @@ def test_knowledge_answer_can_be_rated_and_the_rating_reaches_insights(stack: St
     with sqlite3.connect(str(make_url(stack.settings.database_url).database)) as db:
         ratings = db.execute("SELECT entry_id, rating FROM insight_events WHERE kind = 'feedback'").fetchall()
     assert ratings == [("accelerated-skilled-worker-procedure", -1)]
+
+
+def test_a_suggested_topic_is_a_chip_whose_click_answers_it(stack: Stack, page: Any) -> None:
+    """The demo page is an employer's: of the two cards only the Blue Card concerns employers."""
+    kb, _ = load_knowledge(Settings().knowledge_dir)
+    card = kb.entries["eu-blue-card"]
+    page.goto(stack.service_url + "/")
+    widget(page).locator("button.launcher").click()
+    ask(page, "Karte für Fachkräfte?")
+    suggestion = widget(page).locator(".quick button", has_text=card.questions["de"][0])
+    suggestion.wait_for()
+    suggestion.click()
+    first_sentence = card.answer["de"].text.split(". ")[0]
+    page.wait_for_function(
+        "(text) => [...document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.bot')]"
+        ".some(li => li.textContent.includes(text))",
+        arg=first_sentence,
+    )
+    assert card.questions["de"][0] in log_texts(page)  # the chosen title stands as the user's message
 
 
 def test_message_written_during_a_service_restart_arrives_once(stack: Stack, page: Any) -> None:
