@@ -83,14 +83,19 @@ async def request_handoff(session: AsyncSession, conversation: Conversation, rea
     return await queue_status(session, conversation)
 
 
-async def queue_status(session: AsyncSession, conversation: Conversation) -> QueueStatus:
+async def queue_position(session: AsyncSession, conversation: Conversation) -> int:
+    """1 for the conversation that has waited longest."""
     ahead = await session.scalar(
         select(func.count()).where(
             Conversation.state == ConversationState.PENDING,
             Conversation.handoff_requested_at < conversation.handoff_requested_at,
         )
     )
-    position = int(ahead or 0) + 1
+    return int(ahead or 0) + 1
+
+
+async def queue_status(session: AsyncSession, conversation: Conversation) -> QueueStatus:
+    position = await queue_position(session, conversation)
     typical = await typical_wait(session)
     return QueueStatus(position, None if typical is None else max(1, round(typical.total_seconds() / 60 * position)))
 

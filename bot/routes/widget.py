@@ -13,8 +13,9 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from bot import conversations
 from bot.errors import AppError, ConversationNotFound
+from bot.handoff import queue_position
 from bot.i18n import Catalog
-from bot.models import Conversation
+from bot.models import Conversation, ConversationState
 from bot.schemas import LanguageCode, MessageOut
 from bot.templating import templates
 
@@ -72,7 +73,9 @@ async def conversation_socket(
     websocket: WebSocket, conversation_id: str, token: Annotated[str | None, Query()] = None
 ) -> None:
     """Client frames: {"type": "resume", "after": id} and {"type": "message", "id": client id, "text": …}.
-    Server frames: {"type": "ack", "id", "message"}, {"type": "message", "message"}, {"type": "error", …}."""
+    Server frames: {"type": "ack", "id", "message"}, {"type": "message", "message"}, {"type": "error", …} and,
+    while the conversation waits for an advisor, {"type": "queue", "position", "text"} whenever its place changes
+    (position null once it no longer waits)."""
     app = websocket.app
     if not app.state.settings.origin_allowed(websocket.headers.get("origin")):
         await websocket.close(code=4403, reason="origin not allowed")
@@ -85,6 +88,7 @@ async def conversation_socket(
             return
     await websocket.accept()
     state = {"last": 0}
+    shown_position: list[int | None] = [None]
     wake = asyncio.Event()
     background: set[asyncio.Task[Any]] = set()
 
@@ -96,11 +100,25 @@ async def conversation_socket(
             await websocket.send_json({"type": "message", "message": _out(message)})
             state["last"] = max(state["last"], message.id)
 
+    async def push_queue_position() -> None:
+        async with app.state.sessions() as session:
+            stored = await session.get(Conversation, conversation_id)
+            waiting = stored is not None and stored.state == ConversationState.PENDING
+            position = await queue_position(session, stored) if stored is not None and waiting else None
+        if position == shown_position[0]:
+            return
+        shown_position[0] = position
+        catalog: Catalog = app.state.catalog
+        language = stored.language if stored is not None and stored.language else app.state.settings.default_language
+        text = catalog.text("queue_position", language, position=position) if position else ""
+        await websocket.send_json({"type": "queue", "position": position, "text": text})
+
     async def listen_to_bus() -> None:
         async with app.state.events.subscribe() as queue:
             while True:
                 event = await queue.get()
-                if event.get("conversation_id") == conversation_id:
+                # Another conversation leaving the queue moves this one up.
+                if event.get("conversation_id") == conversation_id or event.get("kind") in QUEUE_EVENTS:
                     wake.set()
 
     async def pusher() -> None:
@@ -108,6 +126,7 @@ async def conversation_socket(
             await wake.wait()
             wake.clear()
             await push_new()
+            await push_queue_position()
 
     async def reader() -> None:
         while True:
@@ -168,6 +187,9 @@ async def conversation_socket(
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, _Closed, WebSocketDisconnect, RuntimeError):
                 await task
+
+
+QUEUE_EVENTS = ("queue_changed", "claimed", "closed", "handed_back")
 
 
 def _out(message: Any) -> dict[str, Any]:

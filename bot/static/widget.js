@@ -207,6 +207,7 @@
         frame.message.client_id = frame.id;
         show(frame.message);
       }
+      if (frame.type === "queue") status.textContent = frame.text;  // "Your place in the queue: 2", "" when over
       if (frame.type === "error") {
         state.pending = state.pending.filter(function (p) { return p.id !== frame.id; });
         status.textContent = frame.message; typing.hidden = true;

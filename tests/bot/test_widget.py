@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from collections.abc import Iterator
 from typing import Any
@@ -12,8 +13,10 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from bot.app import create_app
+from bot.models import AdvisorRole
 from bot.routes.widget import WIDGET_JS
 from bot.settings import Settings
+from tests.bot.test_handoff import PASSWORD, _advisor, _csrf
 from tests.conftest import FakeEngine
 
 
@@ -128,3 +131,27 @@ def test_language_switch_is_explicit(client: TestClient, conversation: dict[str,
     url = f"/api/conversations/{conversation['id']}/language"
     assert client.put(url, json={"language": "de"}, headers=conversation["headers"]).json()["language"] == "de"
     assert client.put(url, json={"language": "xx"}, headers=conversation["headers"]).status_code == 422
+
+
+def test_a_waiting_user_sees_their_place_in_the_queue_move_up(
+    client: TestClient, conversation: dict[str, Any], settings: Settings
+) -> None:
+    second: dict[str, Any] = client.post("/api/conversations", json={"language": "de"}).json()
+    for waiting in (conversation, second):
+        headers = {"Authorization": f"Bearer {waiting['token']}"}
+        assert client.post(f"/api/conversations/{waiting['id']}/handoff", headers=headers).status_code == 200
+    url = f"/ws/conversations/{second['id']}?token={second['token']}"
+    with client.websocket_connect(url) as socket:
+        socket.send_json({"type": "resume", "after": 0})
+        assert frames_until(socket, "queue")[-1] == {
+            "type": "queue",
+            "position": 2,
+            "text": "Ihr Platz in der Warteschlange: 2",
+        }
+        advisor = asyncio.run(_advisor(settings, "queue@example.org", AdvisorRole.ADVISOR))
+        client.post("/console/login", data={"email": advisor, "password": PASSWORD})
+        csrf = {"x-csrf-token": _csrf(client)}
+        assert client.post(f"/console/api/conversations/{conversation['id']}/claim", headers=csrf).status_code == 200
+        assert frames_until(socket, "queue")[-1]["position"] == 1  # the one ahead was taken
+        assert client.post(f"/console/api/conversations/{second['id']}/claim", headers=csrf).status_code == 200
+        assert frames_until(socket, "queue")[-1] == {"type": "queue", "position": None, "text": ""}
