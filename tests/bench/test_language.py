@@ -1,0 +1,37 @@
+"""bench-language's bookkeeping: what counts as determinable, the ceiling, wrong switches."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.language import language_report
+from bot.language import LanguageDetector
+from bot.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def detector() -> LanguageDetector:
+    return LanguageDetector(Settings().nlu_dir, ignore_words=["Witten", "Annen"])
+
+
+def test_shared_texts_and_bare_place_names_are_not_determinable(detector: LanguageDetector) -> None:
+    items = [
+        ("fr", "thx"),  # the same text in two languages' files: one of them is lost whatever the detector says
+        ("pl", "thx"),
+        ("pl", "thx"),
+        ("de", "Annen, Witten"),  # no language in it at all
+        ("de", "Wo melde ich mich in Witten an?"),
+        ("es", "¿Dónde puedo registrar mi domicilio?"),
+    ]
+    report = language_report(detector, items)
+    accuracy, determinable, ceiling, wrong_switch = report["all"]
+    assert ceiling == pytest.approx(4 / 6)  # "thx" (fr) and "Annen, Witten" can never be right
+    assert determinable == 1.0  # the two full sentences
+    assert report["de"][2] == pytest.approx(1 / 2) and report["pl"][2] == 1.0
+    assert accuracy <= ceiling
+    assert wrong_switch == 0.0
+
+
+def test_a_confident_wrong_language_counts_as_a_wrong_switch(detector: LanguageDetector) -> None:
+    report = language_report(detector, [("fr", "Where do I register my address in Witten?")])
+    assert report["fr"][0] == 0.0 and report["fr"][3] == 1.0
