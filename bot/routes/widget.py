@@ -87,8 +87,7 @@ async def conversation_socket(
             await websocket.close(code=4401, reason="unknown conversation or wrong token")
             return
     await websocket.accept()
-    state = {"last": 0}
-    shown_position: list[int | None] = [None]
+    state: dict[str, Any] = {"last": 0, "position": None}  # last message id sent; queue place shown
     wake = asyncio.Event()
     background: set[asyncio.Task[Any]] = set()
 
@@ -104,10 +103,10 @@ async def conversation_socket(
         async with app.state.sessions() as session:
             stored = await session.get(Conversation, conversation_id)
             waiting = stored is not None and stored.state == ConversationState.PENDING
-            position = await queue_position(session, stored) if stored is not None and waiting else None
-        if position == shown_position[0]:
+            position = await queue_position(session, stored) if waiting and stored is not None else None
+        if position == state["position"]:
             return
-        shown_position[0] = position
+        state["position"] = position
         catalog: Catalog = app.state.catalog
         language = stored.language if stored is not None and stored.language else app.state.settings.default_language
         text = catalog.text("queue_position", language, position=position) if position else ""
