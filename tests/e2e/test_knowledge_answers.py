@@ -7,6 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.answering import answer_question
+from bot.app import build_dialogue_services
+from bot.dialogue import TurnContext
 from bot.i18n import catalog_for
 from bot.knowledge.answer import localised
 from bot.knowledge.base import load_knowledge
@@ -87,3 +90,20 @@ def test_a_vague_question_offers_entries_and_a_click_answers_one(stack: Stack) -
     parts = [r for r in answer["replies"] if (r.get("data") or {}).get("knowledge")]
     assert {p["data"]["knowledge"]["entry_id"] for p in parts} == {"opportunity-card"}, answer["replies"]
     assert kb.entries["opportunity-card"].answer["de"].text in "\n\n".join(p["text"] for p in parts)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Erzähl mir einen Witz über Katzen", "de"),
+        ("what will the weather be like in Herne tomorrow?", "en"),
+        ("¿me cuentas un chiste?", "es"),
+        ("хто переміг у Лізі чемпіонів?", "uk"),
+    ],
+)
+def test_chit_chat_gets_no_suggestions_from_the_real_knowledge_base(text: str, language: str) -> None:
+    """Small talk once resembled the emergency numbers entry; knowledge/uncovered.yml teaches the matcher otherwise."""
+    settings = Settings()
+    services = build_dialogue_services(settings, catalog_for(settings.knowledge_dir / "ui"))
+    outcome = answer_question(services, text, TurnContext("c", language, None, "candidate", "web"))
+    assert outcome.kind == "not_sure" and outcome.buttons == [], outcome
