@@ -26,6 +26,20 @@ def run(action: Action, **tracker_args: Any) -> tuple[list[dict[str, Any]], list
     return dispatcher.messages, events
 
 
+def press_city_button(
+    services: DialogueServices, city: str, pending_question: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The user answers "which city?" with a button while a question waits for it."""
+    return run(
+        ActionSetCity(services),
+        text=f'/inform_city{{"city":"{city}"}}',
+        intent="inform_city",
+        entities=[{"entity": "city", "value": city}],
+        metadata={"language": "en"},
+        slots={"pending_question": pending_question},
+    )
+
+
 def texts(messages: list[dict[str, Any]]) -> list[str]:
     return [m["text"] for m in messages if m.get("text")]
 
@@ -71,14 +85,7 @@ def test_city_specific_question_without_city_asks_for_it_then_answers(services: 
     assert [b["title"] for b in ask["buttons"]] == ["Bochum", "Herne", "Witten", "Hattingen"]
     pending = next(e["value"] for e in events if e.get("name") == "pending_question")
 
-    messages, events = run(
-        ActionSetCity(services),
-        text='/inform_city{"city":"hattingen"}',
-        intent="inform_city",
-        entities=[{"entity": "city", "value": "hattingen"}],
-        metadata={"language": "en"},
-        slots={"pending_question": pending},
-    )
+    messages, events = press_city_button(services, "hattingen", pending)
     control, answer = messages
     control = control["custom"]["glueckauf"]
     assert control["city"] == "hattingen"
@@ -225,14 +232,7 @@ def test_a_suggestion_for_a_city_specific_entry_asks_the_city_then_answers_it(se
     messages, events = run(ActionAnswerQuestion(services), text=payload, metadata={"language": "en"})
     assert texts(messages) == [services.catalog.text("ask_city", "en")]
     assert {"event": "slot", "name": "pending_question", "value": payload, "timestamp": None} in events
-    messages, _ = run(
-        ActionSetCity(services),
-        text='/inform_city{"city":"herne"}',
-        intent="inform_city",
-        entities=[{"entity": "city", "value": "herne"}],
-        metadata={"language": "en"},
-        slots={"pending_question": payload},
-    )
+    messages, _ = press_city_button(services, "herne", payload)
     assert "Office herne-office" in texts(messages)[-1]
 
 
