@@ -23,6 +23,7 @@ from bot.language import (
     SUPPORTED_LANGUAGES,
     SWITCH_CONFIDENCE,
     WORD_MODEL_WEIGHT,
+    Detection,
     LanguageDetector,
     normalise,
     training_examples,
@@ -45,9 +46,10 @@ def held_out() -> list[tuple[str, str]]:
     return training_examples(HELD_OUT, SUPPORTED_LANGUAGES)
 
 
-def undeterminable(items: list[tuple[str, str]], detector: LanguageDetector) -> tuple[set[int], set[int]]:
+def undeterminable(items: list[tuple[str, str]], found: list[Detection]) -> tuple[set[int], set[int]]:
     """Indices of messages no detector can get right for sure, and of those it must get wrong: texts that several
-    languages' files share (all but the most common label are lost) and place names alone in Latin letters."""
+    languages' files share (all but the most common label are lost) and place names alone in Latin letters
+    (`found`: the detections of `items`, to tell those)."""
     labels: dict[str, Counter[str]] = defaultdict(Counter)
     for language, text in items:
         labels[normalise(text)][language] += 1
@@ -58,7 +60,7 @@ def undeterminable(items: list[tuple[str, str]], detector: LanguageDetector) -> 
             shared.add(i)
             if language != counts.most_common(1)[0][0]:
                 lost.add(i)
-        elif detector.detect(text).method in NO_EVIDENCE:
+        elif found[i].method in NO_EVIDENCE:
             shared.add(i)
             lost.add(i)
     return shared, lost
@@ -66,12 +68,12 @@ def undeterminable(items: list[tuple[str, str]], detector: LanguageDetector) -> 
 
 def language_report(detector: LanguageDetector, items: list[tuple[str, str]]) -> dict[str, tuple[float, ...]]:
     """Per language and "all": accuracy, accuracy on determinable messages, ceiling, wrong-switch rate."""
-    shared, lost = undeterminable(items, detector)
+    found = [detector.detect(text) for _, text in items]
+    shared, lost = undeterminable(items, found)
     rows: dict[str, list[tuple[bool, bool, bool, bool]]] = defaultdict(list)
-    for i, (language, text) in enumerate(items):
-        found = detector.detect(text)
-        right = found.language == language
-        wrong_switch = not right and found.confidence >= SWITCH_CONFIDENCE
+    for i, ((language, _), detection) in enumerate(zip(items, found, strict=True)):
+        right = detection.language == language
+        wrong_switch = not right and detection.confidence >= SWITCH_CONFIDENCE
         for key in (language, "all"):
             rows[key].append((right, i not in shared, i not in lost, wrong_switch))
     report: dict[str, tuple[float, ...]] = {}
