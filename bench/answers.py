@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import time
 from collections import defaultdict
-from dataclasses import replace
+from types import ModuleType
 from typing import Any
 
 import yaml
@@ -76,6 +76,22 @@ def offers(verdicts: list[str]) -> tuple[float, float]:
     )
 
 
+def sweep(
+    services: Any, questions: list[dict[str, Any]], module: ModuleType, setting: str, values: tuple[float, ...]
+) -> list[tuple[str, dict[str, list[str]]]]:
+    """The verdicts with `module.setting` at each value, labelled ("0.75 (set)" for the configured one)."""
+    configured = getattr(module, setting)
+    rows = []
+    try:
+        for value in values:
+            setattr(module, setting, value)
+            verdicts, _ = evaluate(services, questions)
+            rows.append((f"{value:.2f}{' (set)' if value == configured else ''}", verdicts))
+    finally:
+        setattr(module, setting, configured)
+    return rows
+
+
 def main() -> int:
     settings = Settings()
     services = build_dialogue_services(settings, catalog_for(settings.knowledge_dir / "ui"))
@@ -90,24 +106,12 @@ def main() -> int:
     print(table(headers, rows))
     print(f"\nlatency per question: p50 {percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} ms")
 
-    sweep = []
-    configured = index_module.CONFIDENT_PROBABILITY
-    for threshold in (0.4, 0.5, 0.6, 0.7, 0.75, 0.8):
-        index_module.CONFIDENT_PROBABILITY = threshold
-        swept, _ = evaluate(replace(services), questions)
-        sweep.append([f"{threshold:.2f}{' (set)' if threshold == configured else ''}", *rates(swept["all"])])
-    index_module.CONFIDENT_PROBABILITY = configured
+    threshold_rows = sweep(services, questions, index_module, "CONFIDENT_PROBABILITY", (0.4, 0.5, 0.6, 0.7, 0.75, 0.8))
     print()
-    print(table(["threshold", "top-1", "not sure", "wrong"], sweep))
-    offered_sweep = []
-    configured = answering.SUGGEST_PROBABILITY
-    for threshold in (0.1, 0.15, 0.2, 0.3, 0.4):
-        answering.SUGGEST_PROBABILITY = threshold
-        swept, _ = evaluate(services, questions)
-        offered_sweep.append([f"{threshold:.2f}{' (set)' if threshold == configured else ''}", *offers(swept["all"])])
-    answering.SUGGEST_PROBABILITY = configured
+    print(table(["threshold", "top-1", "not sure", "wrong"], [[t, *rates(r["all"])] for t, r in threshold_rows]))
+    offer_rows = sweep(services, questions, answering, "SUGGEST_PROBABILITY", (0.1, 0.15, 0.2, 0.3, 0.4))
     print()
-    print(table(["suggest from", "offered", "offered, uncovered"], offered_sweep))
+    print(table(["suggest from", "offered", "offered, uncovered"], [[t, *offers(r["all"])] for t, r in offer_rows]))
     return 0
 
 
