@@ -87,7 +87,8 @@ async def conversation_socket(
             await websocket.close(code=4401, reason="unknown conversation or wrong token")
             return
     await websocket.accept()
-    state: dict[str, Any] = {"last": 0, "position": None}  # last message id sent; queue place shown
+    # Last message id sent, queue place shown, and whether this conversation's own messages may have changed.
+    state: dict[str, Any] = {"last": 0, "position": None, "own": False}
     wake = asyncio.Event()
     background: set[asyncio.Task[Any]] = set()
 
@@ -116,15 +117,19 @@ async def conversation_socket(
         async with app.state.events.subscribe() as queue:
             while True:
                 event = await queue.get()
-                # Another conversation leaving the queue moves this one up.
-                if event.get("conversation_id") == conversation_id or event.get("kind") in QUEUE_EVENTS:
+                if event.get("conversation_id") == conversation_id:
+                    state["own"] = True
                     wake.set()
+                elif event.get("kind") in QUEUE_EVENTS and state["position"] is not None:
+                    wake.set()  # another conversation leaving the queue moves this waiting one up
 
     async def pusher() -> None:
         while True:
             await wake.wait()
             wake.clear()
-            await push_new()
+            if state["own"]:
+                state["own"] = False
+                await push_new()
             await push_queue_position()
 
     async def reader() -> None:
@@ -138,6 +143,7 @@ async def conversation_socket(
                 continue
             if frame.get("type") == "resume":
                 state["last"] = int(frame.get("after") or 0)
+                state["own"] = True
                 wake.set()
             elif frame.get("type") == "message":
                 await handle_message(frame)
