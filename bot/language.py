@@ -208,16 +208,19 @@ class LanguageDetector:
     def _word_probabilities(self, text: str, candidates: list[str]) -> dict[str, float]:
         """How likely each candidate language writes these words; {} if no list knows any of them."""
         frequencies = self._word_frequencies
+
+        def listed(word: str) -> bool:
+            return any(word in frequencies[c] for c in candidates)
+
         words = []
         for word in text.split():
-            if not any(word in frequencies[c] for c in candidates):
-                # Stretched chat words: "merciii", "holaa", "дякуууую".
-                word = next((w for w in _unstretched(word) if any(w in frequencies[c] for c in candidates)), word)
-            if any(word in frequencies[c] for c in candidates):
-                words.append(word)
+            # Stretched chat words: "merciii", "holaa", "дякуууую".
+            found = next((w for w in (word, *_unstretched(word)) if listed(w)), None)
+            if found is not None:
+                words.append(found)
             else:  # "d'accord" -> d, accord; "wanne'de" -> de
                 words += [part for part in _parts(word) if part and part not in self._ignored]
-        if not any(w in frequencies[c] for w in words for c in candidates):
+        if not any(listed(w) for w in words):
             return {}
         return _softmax(
             {
