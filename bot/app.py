@@ -80,6 +80,7 @@ def create_app(
                 detector=lambda: app.state.language_detector,
                 office_hours=office_hours,
                 default_language=settings.default_language,
+                events=events,
             )
             app.state.delivery.register("telegram", app.state.telegram)
             await app.state.telegram.start()

@@ -6,6 +6,7 @@ import re
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,6 +61,12 @@ class EmptyText(AppError):
     status_code = 422
     code = "text_empty"
     message = "Write something first."
+
+
+# Events after which places in the queue may have changed (someone joined, was claimed, closed or handed back).
+QUEUE_EVENTS = ("queue_changed", "claimed", "closed", "handed_back")
+# Key in a queue notice's data: the place it shows, so that a channel can bring the notice up to date.
+QUEUE_NOTICE = "queue_position"
 
 
 @dataclass(frozen=True)
@@ -215,7 +222,9 @@ async def close_conversation(
     return await notify_user(session, conversation, notice)
 
 
-async def notify_user(session: AsyncSession, conversation: Conversation, text: str) -> Message:
+async def notify_user(
+    session: AsyncSession, conversation: Conversation, text: str, data: dict[str, Any] | None = None
+) -> Message:
     """A system message to the user (advisor joined, bot continues, …); delivered like any reply."""
     message = Message(
         conversation_id=conversation.id,
@@ -223,6 +232,7 @@ async def notify_user(session: AsyncSession, conversation: Conversation, text: s
         sender=SenderKind.SYSTEM,
         text=text,
         language=conversation.language,
+        data=data,
         delivery_status=DeliveryStatus.QUEUED,
     )
     session.add(message)
@@ -262,13 +272,16 @@ async def start_handoff(
         when = f"{catalog.text(f'day_{DAYS[local.weekday()]}', language)} {local:%d.%m.} {local:%H:%M}"
         return await notify_user(session, conversation, catalog.text("office_closed", language, when=when))
     status = await request_handoff(session, conversation, reason)
+    return await notify_user(
+        session, conversation, queued_text(catalog, language, status), {QUEUE_NOTICE: status.position}
+    )
+
+
+def queued_text(catalog: Catalog, language: str | None, status: QueueStatus) -> str:
+    """The notice that the conversation waits: its place in the queue and, with claims to go by, the wait."""
     if status.estimated_minutes is None:
-        text = catalog.text("handoff_queued", language, position=status.position)
-    else:
-        text = catalog.text(
-            "handoff_queued_estimate", language, position=status.position, minutes=status.estimated_minutes
-        )
-    return await notify_user(session, conversation, text)
+        return catalog.text("handoff_queued", language, position=status.position)
+    return catalog.text("handoff_queued_estimate", language, position=status.position, minutes=status.estimated_minutes)
 
 
 class InvalidContact(AppError):

@@ -2,12 +2,14 @@
 
 Every update is stored once (update ids are remembered, Telegram resends until acknowledged), then routed like any
 other message; replies and advisor messages go out through the delivery interface, with Telegram's flood limits
-(429 retry_after) and network errors retried, never dropped.
+(429 retry_after) and network errors retried, never dropped. While a user waits for an advisor, the one queue notice
+they got is edited in place when their place in the queue changes (a new message per change would be noise).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html
 import logging
@@ -21,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import NetworkError, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -35,11 +37,21 @@ from telegram.ext import (
 
 from bot import conversations
 from bot.dialogue import CITIES
+from bot.events import EventBus
 from bot.feedback import NotRateable, rate_answer
-from bot.handoff import start_handoff
+from bot.handoff import QUEUE_EVENTS, QUEUE_NOTICE, queue_status, queued_text, start_handoff
 from bot.i18n import Catalog
 from bot.language import LanguageDetector
-from bot.models import Conversation, DeliveryStatus, Message, ProcessedUpdate, utcnow
+from bot.models import (
+    Conversation,
+    ConversationState,
+    DeliveryStatus,
+    Direction,
+    Message,
+    ProcessedUpdate,
+    SenderKind,
+    utcnow,
+)
 from bot.office_hours import OfficeHours
 from bot.router import MessageRouter
 
@@ -48,6 +60,7 @@ CHANNEL = "telegram"
 MAX_LENGTH = 4096
 SEND_ATTEMPTS = 5
 _URL = re.compile(r"https?://[^\s<>\"]+")
+SENT_ID = "telegram_message_id"  # key in a stored message's data: the id Telegram gave the (last part of the) message
 
 
 def split_message(text: str, limit: int = MAX_LENGTH) -> list[str]:
@@ -88,6 +101,7 @@ class TelegramChannel:
         detector: Callable[[], LanguageDetector],
         office_hours: OfficeHours,
         default_language: str,
+        events: EventBus | None = None,
         retry_base_seconds: float = 1.0,
     ) -> None:
         self.webhook_url = webhook_url
@@ -99,6 +113,8 @@ class TelegramChannel:
         self._office_hours = office_hours
         self._default_language = default_language
         self._retry_base = retry_base_seconds
+        self._events = events
+        self._queue_follower: asyncio.Task[None] | None = None
         builder = Application.builder().token(token).base_url(base_url)
         if webhook_url:
             builder = builder.updater(None)
@@ -116,8 +132,14 @@ class TelegramChannel:
         elif self.application.updater is not None:
             await self.application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         await self.application.start()
+        if self._events is not None:
+            self._queue_follower = asyncio.create_task(self._follow_queue(self._events))
 
     async def stop(self) -> None:
+        if self._queue_follower is not None:
+            self._queue_follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._queue_follower
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
@@ -223,6 +245,8 @@ class TelegramChannel:
         async with self._sessions() as session:
             conversation = await session.merge(conversation)
             notice = await start_handoff(session, conversation, "asked", self._catalog, self._office_hours, utcnow())
+        if self._events is not None:
+            self._events.publish("queue_changed", conversation_id=conversation.id)  # the console's queue, live
         await self.send(conversation, notice)
 
     async def _on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -366,18 +390,22 @@ class TelegramChannel:
                 ]
             )
         keyboard = InlineKeyboardMarkup(rows) if rows else None
-        await self._send_text(conversation.external_id, message.text, keyboard)
+        sent_id = await self._send_text(conversation.external_id, message.text, keyboard)
         async with self._sessions() as session:
             stored = await session.get(Message, message.id)
             if stored is not None:
                 stored.delivery_status = DeliveryStatus.DELIVERED
+                if stored.data and QUEUE_NOTICE in stored.data and sent_id is not None:
+                    stored.data = {**stored.data, SENT_ID: sent_id}  # a new dict: JSON columns track assignment
                 await session.commit()
 
-    async def _send_text(self, chat_id: str, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    async def _send_text(self, chat_id: str, text: str, keyboard: InlineKeyboardMarkup | None = None) -> int | None:
+        """Sends in pieces; returns Telegram's id of the last piece."""
         pieces = split_message(text) or [""]
+        sent: Any = None
         for index, piece in enumerate(pieces):
             markup = keyboard if index == len(pieces) - 1 else None
-            await self._with_retries(
+            sent = await self._with_retries(
                 functools.partial(
                     self.application.bot.send_message,
                     int(chat_id),
@@ -387,6 +415,80 @@ class TelegramChannel:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
             )
+        return getattr(sent, "message_id", None)
+
+    # ------------------------------------------------------------ live queue notices
+
+    async def _follow_queue(self, events: EventBus) -> None:
+        """Refreshes waiting users' queue notices after events that move the queue; a burst of events, one pass."""
+        async with events.subscribe() as queue:
+            while True:
+                event = await queue.get()
+                while not queue.empty():
+                    other = queue.get_nowait()
+                    event = other if other.get("kind") in QUEUE_EVENTS else event
+                if event.get("kind") not in QUEUE_EVENTS:
+                    continue
+                try:
+                    await self.refresh_queue_notices()
+                except Exception:  # a failed pass must not end the follower; the next event tries again
+                    log.exception("telegram: refreshing queue notices failed")
+
+    async def refresh_queue_notices(self) -> int:
+        """Edits the queue notice of every waiting Telegram user whose place changed; returns how many were edited."""
+        edited = 0
+        async with self._sessions() as session:
+            waiting = (
+                await session.scalars(
+                    select(Conversation).where(
+                        Conversation.channel == CHANNEL, Conversation.state == ConversationState.PENDING
+                    )
+                )
+            ).all()
+            for conversation in waiting:
+                notice = await self._queue_notice(session, conversation)
+                if notice is None or notice.data is None:
+                    continue
+                status = await queue_status(session, conversation)
+                if status.position == notice.data.get(QUEUE_NOTICE):
+                    continue
+                text = queued_text(self._catalog, conversation.language, status)
+                try:
+                    await self._with_retries(
+                        functools.partial(
+                            self.application.bot.edit_message_text,
+                            to_html(text),
+                            chat_id=int(conversation.external_id or 0),
+                            message_id=int(notice.data[SENT_ID]),
+                            parse_mode=ParseMode.HTML,
+                            link_preview_options=LinkPreviewOptions(is_disabled=True),
+                        )
+                    )
+                except BadRequest as exc:  # the user deleted the notice, or it already says this
+                    log.info("telegram: queue notice of %s not edited: %s", conversation.id, exc.message)
+                notice.data = {**notice.data, QUEUE_NOTICE: status.position}
+                edited += 1
+            await session.commit()
+        return edited
+
+    @staticmethod
+    async def _queue_notice(session: AsyncSession, conversation: Conversation) -> Message | None:
+        """The latest delivered queue notice of this wait (the newest system message that carries one)."""
+        recent = await session.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation.id,
+                Message.direction == Direction.OUTBOUND,
+                Message.sender == SenderKind.SYSTEM,
+                Message.created_at >= conversation.handoff_requested_at,
+            )
+            .order_by(Message.id.desc())
+            .limit(10)
+        )
+        for message in recent:
+            if message.data and SENT_ID in message.data:
+                return message
+        return None
 
     async def _with_retries(self, call: Callable[[], Awaitable[Any]]) -> Any:
         for attempt in range(1, SEND_ATTEMPTS + 1):

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from bot import conversations
 from bot.errors import AppError, ConversationNotFound
-from bot.handoff import queue_position
+from bot.handoff import QUEUE_EVENTS, queue_position
 from bot.i18n import Catalog
 from bot.models import Conversation, ConversationState
 from bot.schemas import LanguageCode, MessageOut
@@ -192,9 +192,6 @@ async def conversation_socket(
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, _Closed, WebSocketDisconnect, RuntimeError):
                 await task
-
-
-QUEUE_EVENTS = ("queue_changed", "claimed", "closed", "handed_back")
 
 
 def _out(message: Any) -> dict[str, Any]:

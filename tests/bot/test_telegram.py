@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -189,6 +190,45 @@ def test_handoff_and_advisor_reply_reach_telegram(
     texts = [m["text"] for m in bot_api.sent()]
     assert "Hello, this is Mira." in texts
     assert any("is here for you now" in t for t in texts)
+
+
+def test_a_waiting_users_queue_notice_is_edited_in_place_when_the_queue_moves(
+    telegram: TestClient, bot_api: FakeBotApi, settings: Settings
+) -> None:
+    other_chat = CHAT + 1
+    post(telegram, message_update("/human"))
+    post(
+        telegram,
+        message_update(
+            "/human",
+            chat={"id": other_chat, "type": "private"},
+            **{"from": {**user(), "id": other_chat}},  # type: ignore[arg-type]
+        ),
+    )
+    notice = bot_api.sent()[-1]
+    assert notice["chat_id"] == other_chat and "position 2" in notice["text"]
+    assert bot_api.sent("editMessageText") == []  # joining the end of the queue moves nobody
+
+    email = asyncio.run(_advisor(settings, "tg-queue@example.org", AdvisorRole.ADMIN))
+    telegram.post("/console/login", data={"email": email, "password": PASSWORD})
+    csrf = {"x-csrf-token": _csrf(telegram)}
+    first = telegram.get("/console/api/queue").json()["waiting"][0]
+    telegram.post(f"/console/api/conversations/{first['id']}/claim", headers=csrf)
+
+    (edit,) = _wait_for(lambda: bot_api.sent("editMessageText"))
+    assert edit["chat_id"] == other_chat and edit["message_id"] == bot_api.message_id(notice)
+    assert "position 1" in edit["text"]
+    assert len(bot_api.sent()) == 3  # edited, not sent again: two queue notices and the advisor's join note
+
+
+def _wait_for(found: Any, seconds: float = 5.0) -> Any:
+    """The queue follower runs in the app's loop: poll what it does for a while."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if result := found():
+            return result
+        time.sleep(0.05)
+    return found()
 
 
 def test_delete_erases_the_conversation_after_confirmation(telegram: TestClient, bot_api: FakeBotApi) -> None:

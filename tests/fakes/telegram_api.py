@@ -23,6 +23,7 @@ BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Glückauf", "username": "
 class FakeBotApi:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.message_ids: dict[int, int] = {}  # id(params of a call) -> message_id the fake answered with
         self.updates: list[dict[str, Any]] = []
         self.flood_next: dict[str, int] = {}  # method -> how many calls get a 429 first
         self._ids = itertools.count(1)
@@ -46,6 +47,10 @@ class FakeBotApi:
         with self._lock:
             return [params for name, params in self.calls if name == method]
 
+    def message_id(self, params: dict[str, Any]) -> int:
+        """The message_id the fake gave the message that a recorded call (from sent()) created or edited."""
+        return self.message_ids[id(params)]
+
     async def _handle(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]
         params = await _params(request)
@@ -63,7 +68,10 @@ class FakeBotApi:
                     status_code=429,
                 )
             self.calls.append((method, params))
-        return JSONResponse({"ok": True, "result": self._result(method, params)})
+        result = self._result(method, params)
+        if isinstance(result, dict) and "message_id" in result:
+            self.message_ids[id(params)] = result["message_id"]
+        return JSONResponse({"ok": True, "result": result})
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
@@ -72,7 +80,7 @@ class FakeBotApi:
             with self._lock:
                 pending, self.updates = self.updates, []
             return pending
-        if method in ("sendMessage", "editMessageReplyMarkup"):
+        if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
             chat_id = int(params.get("chat_id") or 0)
             return {
                 "message_id": next(self._ids),
