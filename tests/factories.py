@@ -36,7 +36,8 @@ def entry(entry_id: str, questions: dict[str, list[str]], **overrides: Any) -> d
 def contact(contact_id: str, city: str = "witten", **overrides: Any) -> dict[str, Any]:
     data = {
         "id": contact_id,
-        "name": {"de": f"Amt {contact_id}", "en": f"Office {contact_id}"},
+        "name": {"de": f"Amt {contact_id}", "en": f"Office {contact_id}"}
+        | {lang: f"[{lang}] Office {contact_id}" for lang in SUPPORTED_LANGUAGES if lang not in ("de", "en")},
         "city": city,
         "address": "Marktstraße 16, 58452 Witten",
         "opening_hours": [{"days": ["mon", "tue"], "opens": "08:00", "closes": "12:00"}],

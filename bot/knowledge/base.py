@@ -82,11 +82,7 @@ def check_knowledge(kb: KnowledgeBase, today: date) -> list[Problem]:
                 problems.append(Problem(where, f"answer in {lang!r} missing"))
             if not entry.questions.get(lang):
                 problems.append(Problem(where, f"question variants in {lang!r} missing"))
-        for lang, translation in entry.answer.items():
-            if lang not in ("de", "en") and translation.reviewed:
-                problems.append(
-                    Problem(where, f"{lang}: only a native speaker's check may set reviewed: true", "warning")
-                )
+        problems += _unchecked_reviews(where, {lang: t.reviewed for lang, t in entry.answer.items()})
         problems += _dangling(where, entry.contacts, kb)
         if entry.city_specific:
             missing = [c for c in CITY_IDS if entry.serves(c) and not entry.contact_for(c)]
@@ -94,7 +90,14 @@ def check_knowledge(kb: KnowledgeBase, today: date) -> list[Problem]:
                 problems.append(Problem(where, f"city-specific but no contact for {', '.join(missing)}"))
         problems += _age(where, entry.last_verified, today)
     for contact in kb.contacts.values():
-        problems += _age(f"contacts/{contact.id}.yml", contact.source.read, today)
+        where = f"contacts/{contact.id}.yml"
+        # A contact card is part of every answer that names the office: in the user's language, like the answer.
+        for key, texts in (("name", contact.name), ("opening_hours_note", contact.opening_hours_note)):
+            missing = [lang for lang in REQUIRED_LANGUAGES if texts and not texts.get(lang)]
+            if missing:
+                problems.append(Problem(where, f"{key} in {', '.join(missing)} missing"))
+        problems += _unchecked_reviews(where, contact.reviewed)
+        problems += _age(where, contact.source.read, today)
     for checklist in kb.checklists.values():
         where = f"checklists/{checklist.id}.yml"
         for step in checklist.steps:
@@ -104,6 +107,14 @@ def check_knowledge(kb: KnowledgeBase, today: date) -> list[Problem]:
                     problems.append(Problem(where, f"step {step.id}: {lang!r} missing"))
         problems += _age(where, checklist.last_verified, today)
     return problems
+
+
+def _unchecked_reviews(where: str, reviewed: dict[str, bool]) -> list[Problem]:
+    return [
+        Problem(where, f"{lang}: only a native speaker's check may set reviewed: true", "warning")
+        for lang, checked in reviewed.items()
+        if checked and lang not in ("de", "en")
+    ]
 
 
 def _dangling(where: str, contacts: dict[str, str], kb: KnowledgeBase) -> list[Problem]:

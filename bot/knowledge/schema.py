@@ -105,6 +105,8 @@ class Contact(Strict):
     handles: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
     source: Source
+    # Languages whose name and note a person has checked against the source; the others are translations.
+    reviewed: dict[str, bool] = Field(default_factory=dict)
 
 
 class ChecklistStep(Strict):

@@ -35,6 +35,14 @@ def test_missing_source_fails(tmp_path: Path) -> None:
     assert "sources" in problem
 
 
+def test_a_contact_card_missing_a_language_fails(tmp_path: Path) -> None:
+    office = contact("office", opening_hours_note={"de": "Nur mit Termin", "en": "By appointment only"})
+    del office["name"]["ar"]
+    problems = problems_for(tmp_path, [], [office])
+    assert any("name in ar missing" in p for p in problems)
+    assert any("opening_hours_note in tr, ar, uk, ru, es, fr, pl, ro, fa missing" in p for p in problems)
+
+
 def test_missing_language_fails(tmp_path: Path) -> None:
     broken = entry("registration", QUESTIONS)
     del broken["answer"]["uk"]
