@@ -170,9 +170,9 @@ def build_dialogue_services(settings: Settings, catalog: Catalog) -> DialogueSer
     for problem in problems:
         log.warning("knowledge: %s (left out)", problem)
     places = PlaceRecognizer(settings.knowledge_dir / "places.yml")
-    uncovered = load_uncovered(settings.knowledge_dir / "uncovered.yml")
+    uncovered = load_uncovered(settings.knowledge_dir / "i18n" / "uncovered.yml")
     index = KnowledgeIndex(kb, shared_embedder(), settings.cache_dir / "embeddings", uncovered, places.without_places)
-    urgency = UrgencyDetector(settings.knowledge_dir / "urgency.yml")
+    urgency = UrgencyDetector(settings.knowledge_dir / "i18n" / "urgency.yml")
     return DialogueServices(catalog, settings.default_language, index, places, urgency)
 
 

@@ -4,7 +4,7 @@ with one extra class for questions the knowledge base does not cover.
 Cosine similarity alone cannot say "not covered": multilingual-e5 scores crowd into 0.8–0.9 for related and
 unrelated questions alike ("Where do I get a fishing licence?" scored 0.88 for the residence permit). A classifier
 on e5 vectors plus character n-grams (spelling, German compounds), which also learns from curated uncovered
-questions (knowledge/uncovered.yml), gives a probability that can be thresholded. Place names are cut out first:
+questions (knowledge/i18n/uncovered.yml), gives a probability that can be thresholded. Place names are cut out first:
 the city is handled separately. Settings were chosen on bench/answers (make bench-answers).
 """
 

@@ -18,7 +18,7 @@ from bot.urgency import UrgencyDetector
 from engine.embedding import shared_embedder
 from tests.factories import contact, entry, write_knowledge
 
-# The fixture's own "not covered" examples: the real knowledge/uncovered.yml is sized for 35 entries, not for two.
+# The fixture's own "not covered" examples: the real knowledge/i18n/uncovered.yml is sized for 35 entries, not for two.
 UNCOVERED = [
     "Where can I buy a used car?",
     "Wann hat das Kino geöffnet?",
@@ -83,7 +83,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> DialogueServices:
             without_places=recognizer.without_places,
         ),
         places=recognizer,
-        urgency=UrgencyDetector(Settings().knowledge_dir / "urgency.yml"),
+        urgency=UrgencyDetector(Settings().knowledge_dir / "i18n" / "urgency.yml"),
     )
 
 

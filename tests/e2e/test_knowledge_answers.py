@@ -102,7 +102,8 @@ def test_a_vague_question_offers_entries_and_a_click_answers_one(stack: Stack) -
     ],
 )
 def test_chit_chat_gets_no_suggestions_from_the_real_knowledge_base(text: str, language: str) -> None:
-    """Small talk once resembled the emergency numbers entry; knowledge/uncovered.yml teaches the matcher otherwise."""
+    """Small talk once resembled the emergency numbers entry; knowledge/i18n/uncovered.yml teaches the matcher
+    otherwise."""
     settings = Settings()
     services = build_dialogue_services(settings, catalog_for(settings.knowledge_dir / "ui"))
     outcome = answer_question(services, text, TurnContext("c", language, None, "candidate", "web"))
