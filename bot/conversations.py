@@ -17,6 +17,9 @@ from bot.errors import ConversationNotFound, EmptyMessage, InvalidToken, Message
 from bot.language import LanguageDetector, conversation_language
 from bot.models import Conversation, DeliveryStatus, Direction, Message, SenderKind
 
+# Data key of a user message that is keyboard mashing: the bot asks how it can help instead of asking the engine.
+UNREADABLE = "unreadable"
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -83,16 +86,19 @@ async def store_user_message(
         existing = await _by_client_id(session, conversation.id, client_message_id)
         if existing is not None:
             return existing
-    detection = detector.detect(text)
-    conversation.language = conversation_language(
-        conversation.language, detection, default_language, explicit=conversation.language_explicit
-    )
+    unreadable = detector.is_gibberish(text)
+    detection = detector.detect(text) if not unreadable else None
+    if detection is not None:
+        conversation.language = conversation_language(
+            conversation.language, detection, default_language, explicit=conversation.language_explicit
+        )
     message = Message(
         conversation_id=conversation.id,
         direction=Direction.INBOUND,
         sender=SenderKind.USER,
         text=text,
-        language=detection.language or conversation.language,
+        language=(detection and detection.language) or conversation.language,
+        data={UNREADABLE: True} if unreadable else None,
         client_message_id=client_message_id,
         delivery_status=DeliveryStatus.QUEUED,
     )

@@ -45,6 +45,7 @@ _GERMAN_TERMS = frozenset(
     """.split()
 )
 _ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
+_LINK = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
 
 
@@ -70,6 +71,16 @@ _UNLISTED_WORD_FREQUENCY = 1e-7  # a word in none of the lists (they stop at one
 # of the message's word frequency.
 LEXICON_WORD_SHARE = 0.5
 
+# Keyboard mashing ("asdfghjkl", "qwertzuiop") is in no language, yet an intent classifier gives it some intent,
+# often confidently ("jjjjjjj" → affirm 0.99). A message is taken for mashing only if none of its words is known
+# (word lists, our chat data) and every one is long and spelled unlike any of our languages: mean log-probability
+# per letter under each language's letter model below the bound, or one key held down. `make bench-language`
+# measures it on made-up mashing and on the held-out messages (none of which may be taken for mashing).
+GIBBERISH_MIN_LETTERS = 5
+GIBBERISH_SCORE = -4.0
+_LETTER_MODEL_WORDS = 30_000  # the most frequent words of each language train its letter model
+_LETTER_SMOOTHING = 0.1
+
 # Methods of a detection that found no language in the message at all (not a failed guess).
 BUTTON_PAYLOAD, NO_LETTERS, ONLY_TERMS = "button payload", "no letters", "only German terms and places"
 NO_EVIDENCE = (BUTTON_PAYLOAD, NO_LETTERS, ONLY_TERMS)
@@ -80,7 +91,8 @@ _PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
 
 
 def normalise(text: str) -> str:
-    return " ".join(_TOKEN.findall(unicodedata.normalize("NFC", text).casefold()))
+    """Lower-case words only: links and e-mail addresses say nothing about the writer's language."""
+    return " ".join(_TOKEN.findall(_LINK.sub(" ", unicodedata.normalize("NFC", text).casefold())))
 
 
 def _parts(word: str) -> list[str]:
@@ -228,6 +240,59 @@ class LanguageDetector:
                 for c in candidates
             }
         )
+
+    def is_gibberish(self, text: str) -> bool:
+        """Keyboard mashing: letters, but no known word (a place name or office term counts) and every word spelled
+        unlike our languages."""
+        words = normalise(text).split()
+        return bool(words) and all(
+            len(w) >= GIBBERISH_MIN_LETTERS
+            and not self._known(w)
+            and (len(set(w)) == 1 or self._spelling_score(w) < GIBBERISH_SCORE)  # "ffffff": a key held down
+            for w in words
+        )
+
+    def _known(self, word: str) -> bool:
+        if word in self._chat_vocabulary or self._is_ignored(word):
+            return True
+        forms = [f for f in (word, *_unstretched(word)) if len(f) >= 3]  # "jjjjjjj" is not the word "j"
+        return any(f in frequencies for f in forms for frequencies in self._word_frequencies.values())
+
+    @cached_property
+    def _chat_vocabulary(self) -> frozenset[str]:
+        return frozenset(w for _, example in self._training_examples for w in normalise(example).split())
+
+    def _spelling_score(self, word: str) -> float:
+        """Mean log-probability per letter of the word in the language that spells most like it."""
+        padded = f"^^{word}$"
+        best = -math.inf
+        for trigrams, bigrams, alphabet in self._letter_models.values():
+            total = sum(
+                math.log(
+                    (trigrams[padded[i : i + 3]] + _LETTER_SMOOTHING)
+                    / (bigrams[padded[i : i + 2]] + _LETTER_SMOOTHING * alphabet)
+                )
+                for i in range(len(padded) - 2)
+            )
+            best = max(best, total / (len(padded) - 2))
+        return best
+
+    @cached_property
+    def _letter_models(self) -> dict[str, tuple[Counter[str], Counter[str], int]]:
+        """Per language: letter trigram and bigram counts over its most frequent words, and its alphabet size."""
+        from wordfreq import top_n_list
+
+        models = {}
+        for language in self.languages:
+            trigrams: Counter[str] = Counter()
+            bigrams: Counter[str] = Counter()
+            for word in top_n_list(language, _LETTER_MODEL_WORDS, wordlist="small"):
+                padded = f"^^{word}$"
+                for i in range(len(padded) - 2):
+                    trigrams[padded[i : i + 3]] += 1
+                    bigrams[padded[i : i + 2]] += 1
+            models[language] = (trigrams, bigrams, len({gram[-1] for gram in trigrams}))
+        return models
 
     @cached_property
     def _lingua(self):  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.conversations import UNREADABLE
 from bot.delivery import Delivery
 from bot.dialogue import read_control
 from bot.engine_client import EngineClient, EngineUnavailable
@@ -87,6 +88,12 @@ class MessageRouter:
                     # A language we do not speak: say so in English and German, list ours; no guessing.
                     inbound.delivery_status = DeliveryStatus.DELIVERED
                     replies.append(self._unsupported_language_reply(session, conversation))
+                    await session.commit()
+                    continue
+                if (inbound.data or {}).get(UNREADABLE):
+                    # "asdfghjkl": the classifier would give it an intent ("thanks!"); say what the bot is for.
+                    inbound.delivery_status = DeliveryStatus.DELIVERED
+                    replies.append(self._system_reply(session, conversation, "how_can_i_help"))
                     await session.commit()
                     continue
                 try:

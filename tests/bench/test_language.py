@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.language import language_report
+from bench.language import keyboard_mashes, language_report, mashing_report
 from bot.language import LanguageDetector
 from bot.settings import Settings
 
@@ -35,3 +35,12 @@ def test_shared_texts_and_bare_place_names_are_not_determinable(detector: Langua
 def test_a_confident_wrong_language_counts_as_a_wrong_switch(detector: LanguageDetector) -> None:
     report = language_report(detector, [("fr", "Where do I register my address in Witten?")])
     assert report["fr"][0] == 0.0 and report["fr"][3] == 1.0
+
+
+def test_mashing_report_counts_recognised_mashes_and_mistaken_messages(detector: LanguageDetector) -> None:
+    mashes = keyboard_mashes()
+    assert len(mashes) == 60 and mashes == keyboard_mashes()  # seeded: every run measures the same mashes
+    items = [("de", "Wo melde ich mich an?"), ("en", "asdfghjkl")]  # the second one is no real message
+    (recognised, mistaken) = mashing_report(detector, items)
+    assert recognised[1] == f"{sum(detector.is_gibberish(m) for m in mashes)}/60"
+    assert mistaken[1] == "1/2"

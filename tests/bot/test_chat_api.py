@@ -196,6 +196,19 @@ def test_unsupported_language_gets_a_list_of_ours_in_english_and_german(
     assert response.json()["language"] != "it"
 
 
+def test_keyboard_mashing_is_kept_but_not_given_an_intent(
+    client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine
+) -> None:
+    send(client, conversation, "Where can I register my address?")
+    response = send(client, conversation, "asdfghjkl qwertzuiop")
+    assert response.status_code == 200
+    (reply,) = response.json()["replies"]
+    assert reply["text"].startswith("How can I help?")  # in the conversation's language, not "You're welcome!"
+    assert [m["message"] for m in fake_engine.received] == ["Where can I register my address?"]
+    assert response.json()["language"] == "en"  # mashing never changes the language
+    assert [m["text"] for m in history(client, conversation)][-2:] == ["asdfghjkl qwertzuiop", reply["text"]]
+
+
 @pytest.mark.parametrize("text", ["😀😀👍", "12345 678", "https://www.bochum.de", "Приvet, wie geht's?"])
 def test_odd_input_is_answered_and_stored(client: TestClient, conversation: dict[str, Any], text: str) -> None:
     response = send(client, conversation, text)

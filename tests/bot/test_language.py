@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import Detection, LanguageDetector, conversation_language
-from bot.settings import Settings
+from bot.language import Detection, LanguageDetector, conversation_language, training_examples
+from bot.settings import PROJECT_ROOT, Settings
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,18 @@ def test_detects_the_language(detector: LanguageDetector, text: str, language: s
 
 
 @pytest.mark.parametrize(
-    "text", ["😀👍", "12345", "", "Ausländerbehörde Bochum", "/affirm", '/inform_city{"city":"witten"}']
+    "text",
+    [
+        "😀👍",
+        "12345",
+        "",
+        "Ausländerbehörde Bochum",
+        "/affirm",
+        '/inform_city{"city":"witten"}',
+        "https://www.example.com/some/page",
+        "www.bochum.de",
+        "info@example.org",
+    ],
 )
 def test_no_language_evidence_means_no_guess(detector: LanguageDetector, text: str) -> None:
     assert detector.detect(text).language is None
@@ -134,3 +145,31 @@ def test_unsupported_languages_are_told_apart_from_ours(detector: LanguageDetect
     """Unsupported languages are checked with lingua's light trigram mode (a fraction of the memory); a message whose
     words are mostly one of our languages' words is never taken for another language."""
     assert detector.detect(text).language == language
+
+
+@pytest.mark.parametrize("text", ["asdfghjkl", "qwertzuiop", "jjjjjjjj", "ffffff", "asdfghj qwertz", "фывапролдж"])
+def test_keyboard_mashing_is_recognised(detector: LanguageDetector, text: str) -> None:
+    assert detector.is_gibberish(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "moinsen",  # chat words the word lists do not have
+        "tysm",
+        "privet, kak dela",  # transliterated Russian
+        "regstration",  # a typo
+        "Hattingen-Blankenstein",
+        "😀👍",
+        "https://www.bochum.de",
+        "asdfghjkl Bochum anmeldung",  # a known word beside the mashing
+    ],
+)
+def test_real_words_are_not_taken_for_keyboard_mashing(detector: LanguageDetector, text: str) -> None:
+    assert not detector.is_gibberish(text)
+
+
+def test_no_held_out_message_is_taken_for_keyboard_mashing(detector: LanguageDetector) -> None:
+    """The messages of tests/nlu were written by people, in every language: none of them is mashing."""
+    mistaken = [text for _, text in training_examples(PROJECT_ROOT / "tests" / "nlu") if detector.is_gibberish(text)]
+    assert mistaken == []
