@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import ConversationNotFound, EmptyMessage, InvalidToken, MessageTooLong, MissingToken
-from bot.language import LanguageDetector, conversation_language
+from bot.language import LanguageDetector, conversation_language, message_language
 from bot.models import Conversation, DeliveryStatus, Direction, Message, SenderKind
 
 # Data key of a user message that is keyboard mashing: the bot asks how it can help instead of asking the engine.
@@ -87,17 +87,19 @@ async def store_user_message(
         if existing is not None:
             return existing
     unreadable = detector.is_gibberish(text)
-    detection = detector.detect(text) if not unreadable else None
-    if detection is not None:
+    language = conversation.language
+    if not unreadable:
+        detection = detector.detect(text)
+        language = message_language(conversation.language, detection)
         conversation.language = conversation_language(
-            conversation.language, detection, default_language, explicit=conversation.language_explicit
+            conversation.language, detection, explicit=conversation.language_explicit
         )
     message = Message(
         conversation_id=conversation.id,
         direction=Direction.INBOUND,
         sender=SenderKind.USER,
         text=text,
-        language=(detection and detection.language) or conversation.language,
+        language=language or conversation.language or default_language,
         data={UNREADABLE: True} if unreadable else None,
         client_message_id=client_message_id,
         delivery_status=DeliveryStatus.QUEUED,

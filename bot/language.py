@@ -86,6 +86,9 @@ BUTTON_PAYLOAD, NO_LETTERS, ONLY_TERMS = "button payload", "no letters", "only G
 NO_EVIDENCE = (BUTTON_PAYLOAD, NO_LETTERS, ONLY_TERMS)
 
 STATISTICS = "words+chat model+lingua"
+# A language we do not speak; in Latin letters it may also be one of ours transliterated ("privet, gde …" reads
+# as Albanian to a trigram model), so an ongoing conversation keeps its language on it (see message_language).
+UNSUPPORTED, UNSUPPORTED_LATIN = "unsupported language", "unsupported language in Latin letters"
 
 _PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
 
@@ -370,7 +373,7 @@ class LanguageDetector:
         best = values[0]
         code = best.language.iso_code_639_1.name.lower()
         if code in UNSUPPORTED_KNOWN and (best.value >= UNSUPPORTED_CONFIDENCE or script not in ("latin", "cyrillic")):
-            return Detection(code, best.value, "unsupported language")
+            return Detection(code, best.value, UNSUPPORTED_LATIN if script == "latin" else UNSUPPORTED)
         return None
 
     def _pick(
@@ -419,11 +422,20 @@ def _lingua_detector(codes: Iterable[str], *, low_accuracy: bool):  # type: igno
     return (builder.with_low_accuracy_mode() if low_accuracy else builder).build()
 
 
-def conversation_language(current: str | None, detection: Detection, default: str, *, explicit: bool = False) -> str:
-    """The language to answer in: an explicit choice sticks; otherwise switch only on a confident detection.
+def message_language(current: str | None, detection: Detection) -> str | None:
+    """The language a message counts as written in: the detected one, else the conversation's. An unsupported
+    language in Latin letters only counts while the conversation has no language yet: later it is more likely one
+    of ours transliterated, which the engine understands better than a list of our languages would help."""
+    if detection.method == UNSUPPORTED_LATIN and current is not None:
+        return current
+    return detection.language or current
 
-    A conversation without any language yet takes the best guess: it is better than the default.
-    """
+
+def conversation_language(current: str | None, detection: Detection, *, explicit: bool = False) -> str | None:
+    """The conversation's language after a message: an explicit choice sticks; otherwise switch only on a confident
+    detection. A conversation without any language yet takes the best guess: it is better than the default. One
+    without any evidence yet ("👍", "12345", Italian) keeps none, so the next real message still decides (replies
+    meanwhile are in the default language)."""
     supported = detection.language in SUPPORTED_LANGUAGES
     if explicit and current:
         return current
@@ -431,4 +443,4 @@ def conversation_language(current: str | None, detection: Detection, default: st
         return str(detection.language)
     if supported and detection.confidence >= SWITCH_CONFIDENCE:
         return str(detection.language)
-    return current or default
+    return current

@@ -194,6 +194,27 @@ def test_unsupported_language_gets_a_list_of_ours_in_english_and_german(
     assert "English" in reply["text"] and "Deutsch" in reply["text"]
     assert fake_engine.received == []  # no guessing from a language the bot does not understand
     assert response.json()["language"] != "it"
+    again = send(client, conversation, "Grazie, ma non parlo tedesco. Potete aiutarmi in italiano?")
+    assert "Please write in one of these languages" in again.json()["replies"][0]["text"]  # not German answers now
+    assert fake_engine.received == []
+
+
+def test_transliterated_russian_in_a_russian_conversation_goes_to_the_engine_in_russian(
+    client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine
+) -> None:
+    send(client, conversation, "Здравствуйте, где находится Ausländerbehörde в Бохуме?")
+    text = "privet, gde nahoditsya auslenderbehorde v bohume?"  # a trigram model reads this as Albanian
+    response = send(client, conversation, text)
+    assert [r["text"] for r in response.json()["replies"]] == [f"echo: {text}"]
+    assert fake_engine.received[-1]["metadata"]["language"] == "ru"
+    assert response.json()["language"] == "ru"
+
+
+def test_a_first_message_without_language_leaves_the_choice_to_the_next(
+    client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine
+) -> None:
+    assert send(client, conversation, "👍").json()["language"] == "de"  # the replies' language: the default
+    assert send(client, conversation, "merci").json()["language"] == "fr"  # an unsure guess, still not German
 
 
 def test_keyboard_mashing_is_kept_but_not_given_an_intent(

@@ -59,14 +59,14 @@ def test_no_language_evidence_means_no_guess(detector: LanguageDetector, text: s
 
 def test_german_office_name_does_not_switch_a_russian_conversation(detector: LanguageDetector) -> None:
     detection = detector.detect("Ausländerbehörde Bochum адрес")
-    assert conversation_language("ru", detection, "de") == "ru"
+    assert conversation_language("ru", detection) == "ru"
 
 
 def test_switch_only_on_confident_detection() -> None:
-    assert conversation_language("de", Detection("en", 0.95, "lingua"), "de") == "en"
-    assert conversation_language("de", Detection("en", 0.5, "lingua"), "de") == "de"
-    assert conversation_language(None, Detection(None, 0.0, "no letters"), "de") == "de"
-    assert conversation_language("fr", Detection("en", 0.99, "lingua"), "de", explicit=True) == "fr"
+    assert conversation_language("de", Detection("en", 0.95, "lingua")) == "en"
+    assert conversation_language("de", Detection("en", 0.5, "lingua")) == "de"
+    assert conversation_language(None, Detection(None, 0.0, "no letters")) is None  # the next real message decides
+    assert conversation_language("fr", Detection("en", 0.99, "lingua"), explicit=True) == "fr"
 
 
 @pytest.mark.parametrize("text", ["Langendreer", "Annen, Witten", "Wattenscheid"])
@@ -76,7 +76,7 @@ def test_a_message_of_only_place_names_has_no_language(text: str) -> None:
     places = ["Bochum", "Herne", "Witten", "Hattingen", "Langendreer", "Annen", "Wattenscheid"]
     detection = LanguageDetector(Settings().nlu_dir, ignore_words=places).detect(text)
     assert detection.language is None
-    assert conversation_language("es", detection, "de") == "es"
+    assert conversation_language("es", detection) == "es"
 
 
 def test_colloquial_chat_is_recognised_by_the_model_trained_on_our_data(detector: LanguageDetector) -> None:
@@ -94,7 +94,7 @@ def test_place_names_in_arabic_or_cyrillic_letters_tell_the_language_but_never_s
     places = ["Bochum", "Herne", "Witten", "Hattingen", "Langendreer", "بفيتن", "لانگندریر", "Ланґендреєр"]
     detection = LanguageDetector(Settings().nlu_dir, ignore_words=places).detect(text)
     assert detection.language == language
-    assert conversation_language("de", detection, "de") == "de"
+    assert conversation_language("de", detection) == "de"
 
 
 def test_a_compound_of_place_names_has_no_language() -> None:
@@ -126,8 +126,8 @@ def test_short_messages_are_recognised_by_word_frequencies(
 def test_a_chat_word_many_languages_use_does_not_switch(detector: LanguageDetector) -> None:
     """ "hey" is English in our training data, but German and Romanian chat use it as much."""
     detection = detector.detect("hey")
-    assert conversation_language("de", detection, "de") == "de"
-    assert conversation_language("ro", detection, "de") == "ro"
+    assert conversation_language("de", detection) == "de"
+    assert conversation_language("ro", detection) == "ro"
 
 
 @pytest.mark.parametrize(
