@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.errors import AppError, ConversationNotFound
+from bot.events import EventBus
 from bot.i18n import Catalog
 from bot.insights.events import record_event
 from bot.models import (
@@ -258,9 +259,25 @@ async def start_handoff(
     catalog: Catalog,
     office_hours: OfficeHours,
     now: datetime,
+    events: EventBus | None = None,
 ) -> Message:
     """Queue the conversation when advisors are there; otherwise say when they are back and offer a contact
-    request instead — no queue that nobody will answer. Returns the notice stored for the user."""
+    request instead — no queue that nobody will answer. Returns the notice stored for the user; `events` learn
+    that the queue changed (the console's live queue, waiting users' places)."""
+    notice = await _handoff_notice(session, conversation, reason, catalog, office_hours, now)
+    if events is not None:
+        events.publish("queue_changed", conversation_id=conversation.id)
+    return notice
+
+
+async def _handoff_notice(
+    session: AsyncSession,
+    conversation: Conversation,
+    reason: str,
+    catalog: Catalog,
+    office_hours: OfficeHours,
+    now: datetime,
+) -> Message:
     language = conversation.language
     if not office_hours.is_open(now):
         record_event(session, InsightKind.HANDOFF_REQUESTED, conversation, reason=_reason(reason))

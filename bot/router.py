@@ -136,10 +136,15 @@ class MessageRouter:
                 await session.commit()
                 if handoff_reason:
                     notice = await start_handoff(
-                        session, conversation, handoff_reason, self._catalog, self._office_hours, self._clock()
+                        session,
+                        conversation,
+                        handoff_reason,
+                        self._catalog,
+                        self._office_hours,
+                        self._clock(),
+                        self._events,
                     )
                     replies.append(notice)
-                    self._events.publish("queue_changed", conversation_id=conversation.id)
                     break  # a human owns what the user writes next
             return conversation, replies
 

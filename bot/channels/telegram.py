@@ -244,9 +244,9 @@ class TelegramChannel:
         conversation = await self._conversation(update)
         async with self._sessions() as session:
             conversation = await session.merge(conversation)
-            notice = await start_handoff(session, conversation, "asked", self._catalog, self._office_hours, utcnow())
-        if self._events is not None:
-            self._events.publish("queue_changed", conversation_id=conversation.id)  # the console's queue, live
+            notice = await start_handoff(
+                session, conversation, "asked", self._catalog, self._office_hours, utcnow(), self._events
+            )
         await self.send(conversation, notice)
 
     async def _on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -137,8 +137,8 @@ async def ask_for_advisor(
         request.app.state.catalog,
         request.app.state.office_hours,
         utcnow(),
+        request.app.state.events,
     )
-    request.app.state.events.publish("queue_changed", conversation_id=conversation.id)
     await conversations.mark_delivered(session, [notice])
     return HandoffResult(state=conversation.state, notice=MessageOut.model_validate(notice))
 
