@@ -423,11 +423,10 @@ class TelegramChannel:
         """Refreshes waiting users' queue notices after events that move the queue; a burst of events, one pass."""
         async with events.subscribe() as queue:
             while True:
-                event = await queue.get()
+                kinds = {(await queue.get()).get("kind")}
                 while not queue.empty():
-                    other = queue.get_nowait()
-                    event = other if other.get("kind") in QUEUE_EVENTS else event
-                if event.get("kind") not in QUEUE_EVENTS:
+                    kinds.add(queue.get_nowait().get("kind"))
+                if kinds.isdisjoint(QUEUE_EVENTS):
                     continue
                 try:
                     await self.refresh_queue_notices()
