@@ -43,3 +43,7 @@ def test_greeting_and_answer_in_the_users_language(stack: Stack, language: str) 
     parts = [r for r in answered["replies"] if (r.get("data") or {}).get("knowledge")]
     assert {p["data"]["knowledge"]["entry_id"] for p in parts} == {"welcome-office-bochum"}, answered["replies"]
     assert parts[0]["text"] == kb.entries["welcome-office-bochum"].answer[language].text
+    office = kb.contacts["bochum-welcome-office"]
+    card = parts[1]["text"]  # answer, office card, source: one part each
+    assert card.startswith(office.name[language])
+    assert office.opening_hours_note[language] in card  # the office's card in the user's language too
