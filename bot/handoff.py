@@ -264,34 +264,25 @@ async def start_handoff(
     """Queue the conversation when advisors are there; otherwise say when they are back and offer a contact
     request instead — no queue that nobody will answer. Returns the notice stored for the user; `events` learn
     that the queue changed (the console's live queue, waiting users' places)."""
-    notice = await _handoff_notice(session, conversation, reason, catalog, office_hours, now)
-    if events is not None:
-        events.publish("queue_changed", conversation_id=conversation.id)
-    return notice
-
-
-async def _handoff_notice(
-    session: AsyncSession,
-    conversation: Conversation,
-    reason: str,
-    catalog: Catalog,
-    office_hours: OfficeHours,
-    now: datetime,
-) -> Message:
     language = conversation.language
-    if not office_hours.is_open(now):
+    data = None
+    if office_hours.is_open(now):
+        status = await request_handoff(session, conversation, reason)
+        text, data = queued_text(catalog, language, status), {QUEUE_NOTICE: status.position}
+    else:
         record_event(session, InsightKind.HANDOFF_REQUESTED, conversation, reason=_reason(reason))
         record_event(session, InsightKind.HANDOFF_OUTCOME, conversation, reason="nobody_available")
         back = office_hours.next_opening(now)
         if back is None:
-            return await notify_user(session, conversation, catalog.text("office_closed_no_hours", language))
-        local = back.astimezone(office_hours.timezone)
-        when = f"{catalog.text(f'day_{DAYS[local.weekday()]}', language)} {local:%d.%m.} {local:%H:%M}"
-        return await notify_user(session, conversation, catalog.text("office_closed", language, when=when))
-    status = await request_handoff(session, conversation, reason)
-    return await notify_user(
-        session, conversation, queued_text(catalog, language, status), {QUEUE_NOTICE: status.position}
-    )
+            text = catalog.text("office_closed_no_hours", language)
+        else:
+            local = back.astimezone(office_hours.timezone)
+            when = f"{catalog.text(f'day_{DAYS[local.weekday()]}', language)} {local:%d.%m.} {local:%H:%M}"
+            text = catalog.text("office_closed", language, when=when)
+    notice = await notify_user(session, conversation, text, data)
+    if events is not None:
+        events.publish("queue_changed", conversation_id=conversation.id)
+    return notice
 
 
 def queued_text(catalog: Catalog, language: str | None, status: QueueStatus) -> str:
