@@ -224,18 +224,15 @@ class LanguageDetector:
         """How likely each candidate language writes these words; {} if no list knows any of them."""
         frequencies = self._word_frequencies
 
-        def listed(word: str) -> bool:
-            return any(word in frequencies[c] for c in candidates)
-
         words = []
         for word in text.split():
             # Stretched chat words: "merciii", "holaa", "дякуууую".
-            found = next((w for w in (word, *_unstretched(word)) if listed(w)), None)
+            found = next((w for w in (word, *_unstretched(word)) if self._listed(w, candidates)), None)
             if found is not None:
                 words.append(found)
             else:  # "d'accord" -> d, accord; "wanne'de" -> de
                 words += [part for part in _parts(word) if part and part not in self._ignored]
-        if not any(listed(w) for w in words):
+        if not any(self._listed(w, candidates) for w in words):
             return {}
         return _softmax(
             {
@@ -259,7 +256,11 @@ class LanguageDetector:
         if word in self._chat_vocabulary or self._is_ignored(word):
             return True
         forms = [f for f in (word, *_unstretched(word)) if len(f) >= 3]  # "jjjjjjj" is not the word "j"
-        return any(f in frequencies for f in forms for frequencies in self._word_frequencies.values())
+        return any(self._listed(f, self.languages) for f in forms)
+
+    def _listed(self, word: str, languages: Iterable[str]) -> bool:
+        """Whether any of these languages' word lists has the word."""
+        return any(word in self._word_frequencies[language] for language in languages)
 
     @cached_property
     def _chat_vocabulary(self) -> frozenset[str]:

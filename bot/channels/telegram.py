@@ -433,9 +433,8 @@ class TelegramChannel:
                 except Exception:  # a failed pass must not end the follower; the next event tries again
                     log.exception("telegram: refreshing queue notices failed")
 
-    async def refresh_queue_notices(self) -> int:
-        """Edits the queue notice of every waiting Telegram user whose place changed; returns how many were edited."""
-        edited = 0
+    async def refresh_queue_notices(self) -> None:
+        """Edits the queue notice of every waiting Telegram user whose place changed."""
         async with self._sessions() as session:
             waiting = (
                 await session.scalars(
@@ -466,9 +465,7 @@ class TelegramChannel:
                 except BadRequest as exc:  # the user deleted the notice, or it already says this
                     log.info("telegram: queue notice of %s not edited: %s", conversation.id, exc.message)
                 notice.data = {**notice.data, QUEUE_NOTICE: status.position}
-                edited += 1
             await session.commit()
-        return edited
 
     @staticmethod
     async def _queue_notice(session: AsyncSession, conversation: Conversation) -> Message | None:
