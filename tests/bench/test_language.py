@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.language import keyboard_mashes, language_report, mashing_report
+from bench.language import comparison_rows, keyboard_mashes, language_report, mashing_report, reference_detector
 from bot.language import LanguageDetector
 from bot.settings import Settings
 
@@ -44,3 +44,14 @@ def test_mashing_report_counts_recognised_mashes_and_mistaken_messages(detector:
     (recognised, mistaken) = mashing_report(detector, items)
     assert recognised[1] == f"{sum(detector.is_gibberish(m) for m in mashes)}/60"
     assert mistaken[1] == "1/2"
+
+
+def test_reference_detector_has_no_chat_lexicon_and_the_comparison_counts_errors(detector: LanguageDetector) -> None:
+    reference = reference_detector(["Witten", "Annen"])
+    assert detector.detect("tschö").method == "lexicon"  # from our German chat data
+    assert reference.detect("tschö").method != "lexicon"
+    ours = {"all": (0.9, 0.95, 0.97, 0.01)}
+    theirs = {"all": (0.8, 0.85, 0.97, 0.0)}
+    (mine, other) = comparison_rows(ours, theirs)
+    assert mine[0] == "ours" and mine[-1] == pytest.approx(1.0)
+    assert other[1:4] == [0.8, 0.85, 0.0] and other[-1] == pytest.approx(2.0)  # twice our errors
