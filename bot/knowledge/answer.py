@@ -28,6 +28,8 @@ def contact_card(contact: Contact, catalog: Catalog, language: str) -> str:
     lines = [localised(contact.name, language)]
     if contact.address:
         lines.append(contact.address)
+    if contact.address_note:
+        lines.append(localised(contact.address_note, language))
     if contact.opening_hours:
         lines.append(
             f"{catalog.text('label_hours', language)}: {format_hours(contact.opening_hours, catalog, language)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -11,6 +12,8 @@ import yaml
 from pydantic import ValidationError
 
 from bot.knowledge.schema import CHECKLIST_LANGUAGES, CITY_IDS, REQUIRED_LANGUAGES, Checklist, Contact, Entry
+
+_PROSE = re.compile(r"[:;()]")  # in an address: a label, a second site or a remark
 
 WARN_AFTER_DAYS = 180
 FAIL_AFTER_DAYS = 365
@@ -92,10 +95,18 @@ def check_knowledge(kb: KnowledgeBase, today: date) -> list[Problem]:
     for contact in kb.contacts.values():
         where = f"contacts/{contact.id}.yml"
         # A contact card is part of every answer that names the office: in the user's language, like the answer.
-        for key, texts in (("name", contact.name), ("opening_hours_note", contact.opening_hours_note)):
+        texts_by_key = {
+            "name": contact.name,
+            "address_note": contact.address_note,
+            "opening_hours_note": contact.opening_hours_note,
+        }
+        for key, texts in texts_by_key.items():
             missing = [lang for lang in REQUIRED_LANGUAGES if texts and not texts.get(lang)]
             if missing:
                 problems.append(Problem(where, f"{key} in {', '.join(missing)} missing"))
+        if contact.address and _PROSE.search(contact.address):
+            # Everything but street, number and town is text users read: it belongs in address_note, translated.
+            problems.append(Problem(where, "address is the postal address only; put the rest in address_note"))
         problems += _unchecked_reviews(where, contact.reviewed)
         problems += _age(where, contact.source.read, today)
     for checklist in kb.checklists.values():

@@ -96,7 +96,8 @@ class Contact(Strict):
     id: str
     name: dict[str, str]
     city: Literal["bochum", "herne", "witten", "hattingen", "region"]
-    address: str | None = None
+    address: str | None = None  # the postal address only: street, number, town (names are not translated)
+    address_note: dict[str, str] = Field(default_factory=dict)  # per language: which site, floor, other sites
     opening_hours: list[OpeningHours] = Field(default_factory=list)
     opening_hours_note: dict[str, str] = Field(default_factory=dict)
     phone: str | None = None
@@ -105,7 +106,7 @@ class Contact(Strict):
     handles: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
     source: Source
-    # Languages whose name and note a person has checked against the source; the others are translations.
+    # Languages whose name and notes a person has checked against the source; the others are translations.
     reviewed: dict[str, bool] = Field(default_factory=dict)
 
 

@@ -1,9 +1,13 @@
-"""The answer shows the source about the user's city when the entry has one."""
+"""The answer shows the source about the user's city when the entry has one, and the office card in the user's
+language."""
 
 from __future__ import annotations
 
-from bot.knowledge.schema import Entry
-from tests.factories import entry
+from bot.i18n import Catalog
+from bot.knowledge.answer import contact_card
+from bot.knowledge.schema import Contact, Entry
+from bot.settings import Settings
+from tests.factories import contact, entry
 
 WITTEN = {
     "url": "https://www.witten.de/buergerberatung",
@@ -18,3 +22,14 @@ def test_source_for_the_users_city_else_the_first() -> None:
     assert str(registration.source_for("witten").url) == WITTEN["url"]
     assert str(registration.source_for("herne").url) == BOCHUM["url"]
     assert str(registration.source_for(None).url) == BOCHUM["url"]
+
+
+def test_the_card_keeps_the_postal_address_and_translates_the_note_under_it() -> None:
+    office = Contact.model_validate(
+        contact("office", address="Marktstraße 16, Witten", address_note={"de": "Im Untergeschoss", "uk": "Цоколь"})
+    )
+    catalog = Catalog.load(Settings().knowledge_dir / "ui")
+    lines = contact_card(office, catalog, "uk").splitlines()
+    assert lines[1:3] == ["Marktstraße 16, Witten", "Цоколь"]
+    assert "Im Untergeschoss" not in lines
+    assert contact_card(office, catalog, "de").splitlines()[2] == "Im Untergeschoss"

@@ -36,11 +36,23 @@ def test_missing_source_fails(tmp_path: Path) -> None:
 
 
 def test_a_contact_card_missing_a_language_fails(tmp_path: Path) -> None:
-    office = contact("office", opening_hours_note={"de": "Nur mit Termin", "en": "By appointment only"})
+    office = contact(
+        "office",
+        opening_hours_note={"de": "Nur mit Termin", "en": "By appointment only"},
+        address_note={lang: "Basement" for lang in ("de", "en", "tr", "ar", "uk", "ru", "es", "fr", "pl", "ro")},
+    )
     del office["name"]["ar"]
     problems = problems_for(tmp_path, [], [office])
     assert any("name in ar missing" in p for p in problems)
+    assert any("address_note in fa missing" in p for p in problems)
     assert any("opening_hours_note in tr, ar, uk, ru, es, fr, pl, ro, fa missing" in p for p in problems)
+
+
+def test_prose_in_the_address_fails_because_it_would_not_be_translated(tmp_path: Path) -> None:
+    prose = contact("prose", address="Hauptsitz: Koniner Straße, Herne; Team U25 auch in der Innenstadt")
+    (problem,) = problems_for(tmp_path, [], [prose])
+    assert "contacts/prose.yml" in problem and "address_note" in problem
+    assert problems_for(tmp_path, [], [contact("prose", address="Shamrockring 1, Haus 4, 44623 Herne")]) == []
 
 
 def test_missing_language_fails(tmp_path: Path) -> None:
