@@ -5,6 +5,7 @@ as a question."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -14,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from actions.action_answer_question import ActionAnswerQuestion
 from bot.answering import Outcome, answer_question, city_buttons
-from bot.dialogue import CITIES, TurnContext, control_message, first_entity
+from bot.dialogue import CITIES, TurnContext, city_name, control_message, first_entity
 
 SURE_WITHOUT_QUESTION_MARK = 0.92  # "ich wohne in Wanne-Eickel" resembles "wo melde ich mich an" a little
 
@@ -27,13 +28,14 @@ class ActionSetCity(ActionAnswerQuestion):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         turn = TurnContext.from_tracker(tracker, self.services.default_language)
+        catalog = self.services.catalog
         text = str((tracker.latest_message or {}).get("text") or "")
         city = first_entity(tracker, "city") or self.services.places.city(text)
         failed = int(tracker.get_slot("failed_turns") or 0)
         if city not in CITIES:
             if text.startswith("/"):  # a city button without a known city
                 dispatcher.utter_message(
-                    text=self.services.catalog.text("ask_city", turn.language), buttons=city_buttons()
+                    text=catalog.text("ask_city", turn.language), buttons=city_buttons(catalog, turn.language)
                 )
                 return []
             outcome = await run_in_threadpool(answer_question, self.services, text, turn, failed)
@@ -43,14 +45,16 @@ class ActionSetCity(ActionAnswerQuestion):
         answered: Outcome | None = None
         if question:
             answered = await run_in_threadpool(
-                answer_question, self.services, question, replace(turn, city=city), failed
+                partial(answer_question, city_chosen=True), self.services, question, replace(turn, city=city), failed
             )
         if answered is not None and question and (pending or _asks(text, answered)):
             # "Where is the Welcome Office in Bochum?" names a city but is a question: answer it (or say not sure).
             events = self.respond(dispatcher, turn, question, failed, replace(answered, city=answered.city or city))
             return [*events, SlotSet("city", city), SlotSet("pending_question", None)]
         dispatcher.utter_message(json_message=control_message(city=city))
-        dispatcher.utter_message(text=self.services.catalog.text("city_set", turn.language, city=CITIES[city]))
+        dispatcher.utter_message(
+            text=catalog.text("city_set", turn.language, city=city_name(catalog, city, turn.language))
+        )
         return [SlotSet("city", city), SlotSet("pending_question", None)]
 
 

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from bot.dialogue import CITIES, DialogueServices, TurnContext, control_message
+from bot.dialogue import CITIES, DialogueServices, TurnContext, city_name, control_message
+from bot.i18n import Catalog
 from bot.knowledge.answer import compose_answer
 from bot.knowledge.index import SearchResult
 from bot.knowledge.schema import Entry
@@ -32,8 +33,10 @@ class Outcome:
         return message
 
 
-def city_buttons() -> list[dict[str, str]]:
-    return [{"title": name, "payload": f'/inform_city{{"city":"{cid}"}}'} for cid, name in CITIES.items()]
+def city_buttons(catalog: Catalog, language: str | None) -> list[dict[str, str]]:
+    return [
+        {"title": city_name(catalog, cid, language), "payload": f'/inform_city{{"city":"{cid}"}}'} for cid in CITIES
+    ]
 
 
 FAILURES_BEFORE_OFFER = 2
@@ -107,15 +110,30 @@ def not_sure(
     return Outcome("not_sure", catalog.text("not_sure", turn.language))
 
 
-def answer_question(services: DialogueServices, question: str, turn: TurnContext, failed_turns: int = 0) -> Outcome:
+def answer_question(
+    services: DialogueServices, question: str, turn: TurnContext, failed_turns: int = 0, *, city_chosen: bool = False
+) -> Outcome:
+    """`city_chosen`: the user picked `turn.city` for this very question (a city button after "which city?")."""
     if services.urgency.is_urgent(question):
         return offer_advisor(services, turn, "urgent")
-    city = services.places.city(question) or turn.city
+    named = services.places.city(question)
+    # "Wohnung in Dortmund": the question is about a town we do not cover, whatever city the conversation has.
+    outside = None if named or city_chosen else services.places.elsewhere(question)
+    city = named or (None if outside else turn.city)
     chosen = services.knowledge.kb.entries.get(requested_entry(question) or "")
     if chosen is not None:  # the user picked one of the offered entries: no match score to record
-        return answer_entry(services, chosen, None, turn, city, failed_turns)
+        return answer_entry(services, chosen, None, turn, city, failed_turns, outside)
     result = services.knowledge.search(question, audience=turn.audience)
     best = result.best
+    if outside and (best is None or not result.confident):  # "I live in Dortmund"
+        return Outcome(
+            "not_sure",
+            elsewhere_text(services, turn, outside),
+            city_buttons(services.catalog, turn.language),
+            best.entry.id if best else None,
+            best.score if best else None,
+            miss="city_not_served",
+        )
     if best is None:
         return replace(not_sure(services, turn, failed_turns), miss="no_entry")
     if not result.confident:
@@ -123,7 +141,11 @@ def answer_question(services: DialogueServices, question: str, turn: TurnContext
         return replace(
             not_sure(services, turn, failed_turns, offered), entry_id=best.entry.id, score=best.score, miss="not_sure"
         )
-    return answer_entry(services, best.entry, best.score, turn, city, failed_turns)
+    return answer_entry(services, best.entry, best.score, turn, city, failed_turns, outside)
+
+
+def elsewhere_text(services: DialogueServices, turn: TurnContext, place: str) -> str:
+    return services.catalog.text("city_elsewhere", turn.language, place=place)
 
 
 def answer_entry(
@@ -133,11 +155,17 @@ def answer_entry(
     turn: TurnContext,
     city: str | None,
     failed_turns: int,
+    outside: str | None = None,
 ) -> Outcome:
-    """The entry's answer, for the user's city; asks for the city first if the answer depends on it."""
+    """The entry's answer, for the user's city; asks for the city first if the answer depends on it (saying first
+    that we do not cover the town `outside` if the question is about one)."""
     catalog = services.catalog
     if entry.city_specific and city is None:
-        return Outcome("ask_city", catalog.text("ask_city", turn.language), city_buttons(), entry.id, score)
+        buttons = city_buttons(catalog, turn.language)
+        if outside:
+            text = elsewhere_text(services, turn, outside)
+            return Outcome("ask_city", text, buttons, entry.id, score, miss="city_not_served")
+        return Outcome("ask_city", catalog.text("ask_city", turn.language), buttons, entry.id, score)
     if city is not None and not entry.serves(city):
         return replace(not_sure(services, turn, failed_turns), entry_id=entry.id, score=score, miss="city_not_served")
     contact_id = entry.contact_for(city)

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.i18n import Catalog
 from bot.knowledge.index import KnowledgeIndex
+from bot.knowledge.schema import CITY_IDS
 from bot.places import PlaceRecognizer
 from bot.urgency import UrgencyDetector
 
@@ -52,7 +53,14 @@ class TurnContext:
         return {"language": self.language, "city": self.city, "audience": self.audience}
 
 
-CITIES = {"bochum": "Bochum", "herne": "Herne", "witten": "Witten", "hattingen": "Hattingen"}
+CITIES = CITY_IDS
+
+
+def city_name(catalog: Catalog, city: str, language: str | None) -> str:
+    """The city as the user's language writes it ("Бохум", "بوخوم")."""
+    return catalog.text(f"city_{city}", language)
+
+
 _CONTROL_KEY = "glueckauf"
 
 

@@ -27,6 +27,15 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
 
 
+def _word_start(folded: str, names: dict[str, str]) -> tuple[str, int, int] | None:
+    """The value of the longest name that starts a word of the folded text, and where it is."""
+    for name, value in sorted(names.items(), key=lambda item: -len(item[0])):
+        match = re.search(rf"(?<!\w){re.escape(name)}", folded)
+        if match:
+            return value, match.start(), match.end()
+    return None
+
+
 class PlaceRecognizer:
     def __init__(self, places_file: Path) -> None:
         data = yaml.safe_load(places_file.read_text(encoding="utf-8")) or {}
@@ -37,6 +46,8 @@ class PlaceRecognizer:
                 self._city_names[_fold(str(name))] = city
             for name in [*(info.get("names") or []), *(info.get("districts") or [])]:
                 self._names[_fold(str(name))] = city
+        # Towns outside the region: folded name -> the name to show ("дортмунд" -> "Dortmund").
+        self._elsewhere = {_fold(str(name)): str(names[0]) for names in data.get("elsewhere") or [] for name in names}
         self._nlp = spacy.blank("xx")
         ruler = self._nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
         patterns = [{"label": "CITY", "pattern": name, "id": city} for name, city in self._names.items()]
@@ -44,7 +55,8 @@ class PlaceRecognizer:
 
     @property
     def names(self) -> list[str]:
-        return list(self._names)
+        """Every name of a place, ours or outside the region: no evidence of a message's language."""
+        return [*self._names, *self._elsewhere]
 
     def find(self, text: str) -> list[Place]:
         doc = self._nlp(text)
@@ -53,12 +65,19 @@ class PlaceRecognizer:
             return found
         # City names with a suffix we did not list ("Herneliyim", "Bochumer") still start a word. Districts are left
         # out here: as word parts they are common German words ("Badewanne", "Lindenstraße").
-        folded = _fold(text)
-        for name, city in sorted(self._city_names.items(), key=lambda item: -len(item[0])):
-            match = re.search(rf"(?<!\w){re.escape(name)}", folded)
-            if match:
-                return [Place(city, text[match.start() : match.end()], match.start(), match.end())]
-        return []
+        found_prefix = _word_start(_fold(text), self._city_names)
+        if found_prefix is None:
+            return []
+        city, start, end = found_prefix
+        return [Place(city, text[start:end], start, end)]
+
+    def elsewhere(self, text: str) -> str | None:
+        """A town outside the region the message names ("Wohnung in Dortmund" -> "Dortmund"), unless it also names
+        one of ours."""
+        if self.find(text):
+            return None
+        found = _word_start(_fold(text), self._elsewhere)
+        return found[0] if found else None
 
     def without_places(self, text: str) -> str:
         """The text with place names cut out: the knowledge matcher should match the question, not the city."""

@@ -36,7 +36,7 @@ from telegram.ext import (
 )
 
 from bot import conversations
-from bot.dialogue import CITIES
+from bot.dialogue import CITIES, city_name
 from bot.events import EventBus
 from bot.feedback import NotRateable, rate_answer
 from bot.handoff import QUEUE_EVENTS, QUEUE_NOTICE, queue_status, queued_text, start_handoff
@@ -236,7 +236,14 @@ class TelegramChannel:
     async def _on_city(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         conversation = await self._conversation(update)
         keyboard = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(name, callback_data=f"city:{cid}") for cid, name in CITIES.items()]]
+            [
+                [
+                    InlineKeyboardButton(
+                        city_name(self._catalog, cid, self._language(conversation)), callback_data=f"city:{cid}"
+                    )
+                    for cid in CITIES
+                ]
+            ]
         )
         await self._reply(conversation, self._catalog.text("ask_city", self._language(conversation)), keyboard)
 
@@ -285,7 +292,12 @@ class TelegramChannel:
         elif kind == "city" and value in CITIES:
             await self._update(conversation, city=value)
             await self._reply(
-                conversation, self._catalog.text("city_set", self._language(conversation), city=CITIES[value])
+                conversation,
+                self._catalog.text(
+                    "city_set",
+                    self._language(conversation),
+                    city=city_name(self._catalog, value, self._language(conversation)),
+                ),
             )
         elif kind == "delete":
             await self._delete(conversation, confirmed=value == "yes")

@@ -65,7 +65,8 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> DialogueServices:
                     "herne": {"names": ["Herne"], "districts": ["Wanne-Eickel"]},
                     "witten": {"names": ["Witten", "Виттен"], "districts": ["Annen"]},
                     "hattingen": {"names": ["Hattingen"], "districts": ["Welper"]},
-                }
+                },
+                "elsewhere": [["Dortmund", "Дортмунд"]],
             },
             allow_unicode=True,
         )

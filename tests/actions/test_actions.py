@@ -123,6 +123,50 @@ def test_district_sets_the_city(services: DialogueServices) -> None:
     assert texts(messages) == ["Danke! Ich beantworte Ihre Fragen jetzt für Herne."]
 
 
+def test_cities_are_named_in_the_users_script(services: DialogueServices) -> None:
+    messages, _ = run(
+        ActionSetCity(services),
+        text="я живу у Віттені",
+        intent="inform_city",
+        entities=[{"entity": "city", "value": "witten"}],
+        metadata={"language": "uk"},
+    )
+    assert texts(messages) == ["Дякую! Відтепер я відповідатиму на Ваші запитання для міста Віттен."]
+    messages, _ = run(ActionSetCity(services), text="/inform_city", intent="inform_city", metadata={"language": "ar"})
+    (ask,) = messages
+    assert [b["title"] for b in ask["buttons"]] == ["بوخوم", "هيرنه", "فيتن", "هاتينغن"]
+    assert ask["buttons"][2]["payload"] == '/inform_city{"city":"witten"}'  # the payload keeps the id
+
+
+def test_a_town_outside_the_region_is_named_and_the_four_cities_offered(services: DialogueServices) -> None:
+    # The conversation is about Witten, but this question is about Dortmund: no answer with Witten's office.
+    messages, events = run(
+        ActionAnswerQuestion(services),
+        text="Where do I register my flat in Dortmund?",
+        metadata={"language": "en", "city": "witten"},
+    )
+    control, reply = messages
+    assert reply["text"].startswith("I only know the offices in Bochum, Herne, Witten and Hattingen – Dortmund is")
+    assert [b["title"] for b in reply["buttons"]] == ["Bochum", "Herne", "Witten", "Hattingen"]
+    insight = control["custom"]["glueckauf"]["insight"]
+    assert insight["kind"] == "unanswered" and insight["reason"] == "city_not_served"
+    pending = next(e["value"] for e in events if e.get("name") == "pending_question")
+
+    # Choosing Bochum afterwards answers the waiting question for Bochum.
+    messages, _ = press_city_button(services, "bochum", pending)
+    assert "Office bochum-office" in messages[1]["text"]
+
+
+def test_living_outside_the_region_is_answered_in_the_users_language(services: DialogueServices) -> None:
+    messages, events = run(
+        ActionSetCity(services), text="я живу в Дортмунде", intent="inform_city", metadata={"language": "ru"}
+    )
+    (reply,) = [m for m in messages if m.get("text")]
+    assert "Dortmund не входит в мой регион" in reply["text"]
+    assert [b["title"] for b in reply["buttons"]][0] == "Бохум"
+    assert [e["value"] for e in events if e.get("name") == "city"] == [None]  # no city is set
+
+
 def test_question_classified_as_city_is_still_answered_for_that_city(services: DialogueServices) -> None:
     messages, events = run(
         ActionSetCity(services),

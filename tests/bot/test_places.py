@@ -37,5 +37,20 @@ def test_common_words_and_other_cities_are_not_places(places: PlaceRecognizer, t
     assert places.city(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "town"),
+    [
+        ("Ich suche eine Wohnung in Dortmund", "Dortmund"),
+        ("я живу в Дортмунде", "Dortmund"),  # a case ending after the listed name
+        ("أعيش في برلين", "Berlin"),
+        ("Wohnung in Bochum oder Dortmund", None),  # one of ours is named: that one counts
+        ("Wo kann ich in der Nähe gut essen?", None),  # Essen, the city, is left out on purpose
+        ("Wo melde ich mich an?", None),
+    ],
+)
+def test_towns_outside_the_region_are_recognised(places: PlaceRecognizer, text: str, town: str | None) -> None:
+    assert places.elsewhere(text) == town
+
+
 def test_two_different_cities_give_no_single_city(places: PlaceRecognizer) -> None:
     assert places.city("Ich wohne in Herne und arbeite in Bochum") is None
