@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from bot.dialogue import CITIES, DialogueServices, TurnContext, city_name, control_message
 from bot.i18n import Catalog
@@ -144,6 +145,14 @@ def answer_question(
     return answer_entry(services, best.entry, best.score, turn, city, failed_turns, outside)
 
 
+def checklist_links(public_url: str, checklist_id: str, language: str, city: str | None) -> tuple[str, str]:
+    """The checklist as a web page and as a PDF in the user's language, with only their city's offices when the
+    city is known."""
+    query = urlencode({"language": language, **({"city": city} if city else {})})
+    base = f"{public_url.rstrip('/')}/checklists/{checklist_id}"
+    return f"{base}.html?{query}", f"{base}.pdf?{query}"
+
+
 def elsewhere_text(services: DialogueServices, turn: TurnContext, place: str) -> str:
     return services.catalog.text("city_elsewhere", turn.language, place=place)
 
@@ -170,7 +179,8 @@ def answer_entry(
         return replace(not_sure(services, turn, failed_turns), entry_id=entry.id, score=score, miss="city_not_served")
     contact_id = entry.contact_for(city)
     contact = services.knowledge.kb.contacts.get(contact_id) if contact_id else None
-    text = compose_answer(entry, contact, catalog, turn.language, city)
+    checklist = checklist_links(services.public_url, entry.checklist, turn.language, city) if entry.checklist else None
+    text = compose_answer(entry, contact, catalog, turn.language, city, checklist)
     return Outcome("answer", text, entry_id=entry.id, score=score, city=city)
 
 

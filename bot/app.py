@@ -173,7 +173,7 @@ def build_dialogue_services(settings: Settings, catalog: Catalog) -> DialogueSer
     uncovered = load_uncovered(settings.knowledge_dir / "i18n" / "uncovered.yml")
     index = KnowledgeIndex(kb, shared_embedder(), settings.cache_dir / "embeddings", uncovered, places.without_places)
     urgency = UrgencyDetector(settings.knowledge_dir / "i18n" / "urgency.yml")
-    return DialogueServices(catalog, settings.default_language, index, places, urgency)
+    return DialogueServices(catalog, settings.default_language, index, places, urgency, settings.public_url)
 
 
 def error_response(status_code: int, code: str, message: str) -> JSONResponse:

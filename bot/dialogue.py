@@ -21,6 +21,7 @@ class DialogueServices:
     knowledge: KnowledgeIndex
     places: PlaceRecognizer
     urgency: UrgencyDetector
+    public_url: str  # where users reach the service: links in answers (the employers' checklists)
 
 
 @dataclass(frozen=True)

@@ -46,11 +46,20 @@ def contact_card(contact: Contact, catalog: Catalog, language: str) -> str:
 
 
 def compose_answer(
-    entry: Entry, contact: Contact | None, catalog: Catalog, language: str, city: str | None = None
+    entry: Entry,
+    contact: Contact | None,
+    catalog: Catalog,
+    language: str,
+    city: str | None = None,
+    checklist: tuple[str, str] | None = None,
 ) -> str:
+    """`checklist`: the addresses of the entry's checklist as a web page and as a PDF."""
     parts = [answer_text(entry, language)]
     if contact is not None:
         parts.append(contact_card(contact, catalog, language))
+    if checklist:
+        page, pdf = checklist
+        parts.append(f"{catalog.text('label_checklist', language)}\n{page}\nPDF: {pdf}")
     source = entry.source_for(city)
     parts.append(
         f"{catalog.text('label_source', language)}: {source.title} – {source.url}\n"

@@ -87,6 +87,8 @@ def check_knowledge(kb: KnowledgeBase, today: date) -> list[Problem]:
                 problems.append(Problem(where, f"question variants in {lang!r} missing"))
         problems += _unchecked_reviews(where, {lang: t.reviewed for lang, t in entry.answer.items()})
         problems += _dangling(where, entry.contacts, kb)
+        if entry.checklist and entry.checklist not in kb.checklists:
+            problems.append(Problem(where, f"checklist {entry.checklist!r} does not exist"))
         if entry.city_specific:
             missing = [c for c in CITY_IDS if entry.serves(c) and not entry.contact_for(c)]
             if missing:

@@ -42,6 +42,7 @@ class Entry(Strict):
     cities: Literal["all"] | list[Literal["bochum", "herne", "witten", "hattingen"]]
     city_specific: bool = False
     contacts: dict[str, str] = Field(default_factory=dict)
+    checklist: str | None = None  # a checklist ("digital folder") the answer links to
     answer: dict[str, Translation]
     questions: dict[str, list[str]]
     sources: list[Source] = Field(min_length=1)

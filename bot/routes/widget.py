@@ -29,6 +29,7 @@ WIDGET_KEYS = (
     "widget_send",
     "widget_language",
     "widget_human",
+    "widget_checklist",
     "widget_reconnecting",
     "widget_offline",
     "widget_audience_question",
@@ -61,6 +62,11 @@ async def ui_strings(request: Request, language: LanguageCode) -> dict[str, Any]
         "direction": info.direction,
         "strings": {key: catalog.text(key, language) for key in WIDGET_KEYS},
         "languages": [{"code": c, "name": i.name, "direction": i.direction} for c, i in catalog.languages.items()],
+        # The employers' "digital folder", offered beside the chat when the widget talks to employers.
+        "checklists": [
+            {"id": c.id, "html": f"/checklists/{c.id}.html?language={language}"}
+            for c in request.app.state.dialogue.knowledge.kb.checklists.values()
+        ],
     }
 
 

@@ -53,6 +53,7 @@
     ".log a{color:inherit}" +
     ".quick{display:flex;flex-wrap:wrap;gap:6px;padding:0 12px 8px}" +
     ".quick button,.chip{border:1px solid #0b57a3;background:#fff;color:#0b57a3;border-radius:16px;padding:6px 10px;font-size:13px;cursor:pointer}" +
+    "a.chip{text-decoration:none}" +
     "form{display:flex;gap:6px;padding:10px;border-top:1px solid #d0d5da}" +
     "textarea{flex:1;resize:none;font-size:14px;padding:8px;border:1px solid #6b7280;border-radius:8px;height:42px}" +
     "form button{border:0;border-radius:8px;background:#0b57a3;color:#fff;padding:0 14px;font-size:14px;cursor:pointer}" +
@@ -162,7 +163,18 @@
                chip(t("widget_employer"), function () { chooseAudience("employer"); })];
     }
     chips.push(chip(t("widget_human"), askForPerson));
+    if (state.audience === "employer" && state.ui) {  // the "digital folder": a link, so it opens like one
+      state.ui.checklists.forEach(function (c) { chips.push(checklistLink(c)); });
+    }
     quick.replaceChildren.apply(quick, chips);
+  }
+
+  function checklistLink(checklist) {
+    var link = document.createElement("a");
+    link.className = "chip"; link.textContent = t("widget_checklist");
+    link.href = base + checklist.html;
+    link.target = "_blank"; link.rel = "noopener";
+    return link;
   }
 
   function chip(label, action) {

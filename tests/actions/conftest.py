@@ -85,6 +85,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> DialogueServices:
         ),
         places=recognizer,
         urgency=UrgencyDetector(Settings().knowledge_dir / "i18n" / "urgency.yml"),
+        public_url="https://glueckauf.example.org",
     )
 
 

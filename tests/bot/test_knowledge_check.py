@@ -48,6 +48,11 @@ def test_a_contact_card_missing_a_language_fails(tmp_path: Path) -> None:
     assert any("opening_hours_note in tr, ar, uk, ru, es, fr, pl, ro, fa missing" in p for p in problems)
 
 
+def test_a_missing_checklist_fails(tmp_path: Path) -> None:
+    (problem,) = problems_for(tmp_path, [entry("hiring", QUESTIONS, checklist="no-such-folder")], [])
+    assert "checklist 'no-such-folder' does not exist" in problem
+
+
 def test_prose_in_the_address_fails_because_it_would_not_be_translated(tmp_path: Path) -> None:
     prose = contact("prose", address="Hauptsitz: Koniner Straße, Herne; Team U25 auch in der Innenstadt")
     (problem,) = problems_for(tmp_path, [], [prose])

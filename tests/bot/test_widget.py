@@ -43,6 +43,14 @@ def test_ui_strings_for_every_language(client: TestClient) -> None:
     assert client.get("/api/ui/xx").status_code == 422
 
 
+def test_the_employers_checklist_is_offered_in_the_widgets_language(client: TestClient) -> None:
+    ui = client.get("/api/ui/uk").json()
+    assert ui["strings"]["widget_checklist"] == "📋 Чекліст для роботодавців"
+    (checklist,) = ui["checklists"]
+    page = client.get(checklist["html"])
+    assert page.status_code == 200 and 'lang="uk"' in page.text
+
+
 def frames_until(socket: Any, kind: str, limit: int = 10) -> list[dict[str, Any]]:
     seen = []
     for _ in range(limit):

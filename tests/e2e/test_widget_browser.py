@@ -111,6 +111,22 @@ def test_a_suggested_topic_is_a_chip_whose_click_answers_it(stack: Stack, page: 
     assert card.questions["de"][0] in log_texts(page)  # the chosen title stands as the user's message
 
 
+def test_employers_find_the_checklist_beside_the_chat_and_in_the_answer(stack: Stack, page: Any) -> None:
+    """The demo page is an employer's: the "digital folder" is a link beside the chat, and asking for the steps
+    answers with its addresses."""
+    page.goto(stack.service_url + "/")
+    widget(page).locator("button.launcher").click()
+    link = widget(page).locator("a.chip", has_text="Checkliste für Arbeitgeber")
+    link.wait_for()
+    assert link.get_attribute("target") == "_blank"
+    assert page.request.get(link.get_attribute("href")).status == 200
+    ask(page, "Was müssen wir tun, um eine Fachkraft aus dem Ausland einzustellen?")
+    page.wait_for_function(
+        "() => [...document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.bot')]"
+        ".some(li => li.textContent.includes('/checklists/hiring-from-third-country.pdf?language=de'))"
+    )
+
+
 def test_message_written_during_a_service_restart_arrives_once(stack: Stack, page: Any) -> None:
     page.goto(stack.service_url + "/")
     widget(page).locator("button.launcher").click()
