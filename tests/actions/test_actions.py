@@ -26,17 +26,27 @@ def run(action: Action, **tracker_args: Any) -> tuple[list[dict[str, Any]], list
     return dispatcher.messages, events
 
 
+def tell_city(
+    services: DialogueServices, text: str, language: str, city: str | None = None, **tracker_args: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A message the NLU took for naming a city (`city`: the entity it found, if any)."""
+    entities = [{"entity": "city", "value": city}] if city else []
+    return run(
+        ActionSetCity(services),
+        text=text,
+        intent="inform_city",
+        entities=entities,
+        metadata={"language": language},
+        **tracker_args,
+    )
+
+
 def press_city_button(
     services: DialogueServices, city: str, pending_question: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The user answers "which city?" with a button while a question waits for it."""
-    return run(
-        ActionSetCity(services),
-        text=f'/inform_city{{"city":"{city}"}}',
-        intent="inform_city",
-        entities=[{"entity": "city", "value": city}],
-        metadata={"language": "en"},
-        slots={"pending_question": pending_question},
+    return tell_city(
+        services, f'/inform_city{{"city":"{city}"}}', "en", city, slots={"pending_question": pending_question}
     )
 
 
@@ -116,23 +126,15 @@ def test_unrelated_question_is_not_answered_from_a_poor_match(services: Dialogue
 
 
 def test_district_sets_the_city(services: DialogueServices) -> None:
-    messages, _events = run(
-        ActionSetCity(services), text="ich wohne in Wanne-Eickel", intent="inform_city", metadata={"language": "de"}
-    )
+    messages, _events = tell_city(services, "ich wohne in Wanne-Eickel", "de")
     assert messages[0]["custom"] == {"glueckauf": {"city": "herne"}}
     assert texts(messages) == ["Danke! Ich beantworte Ihre Fragen jetzt für Herne."]
 
 
 def test_cities_are_named_in_the_users_script(services: DialogueServices) -> None:
-    messages, _ = run(
-        ActionSetCity(services),
-        text="я живу у Віттені",
-        intent="inform_city",
-        entities=[{"entity": "city", "value": "witten"}],
-        metadata={"language": "uk"},
-    )
+    messages, _ = tell_city(services, "я живу у Віттені", "uk", "witten")
     assert texts(messages) == ["Дякую! Відтепер я відповідатиму на Ваші запитання для міста Віттен."]
-    messages, _ = run(ActionSetCity(services), text="/inform_city", intent="inform_city", metadata={"language": "ar"})
+    messages, _ = tell_city(services, "/inform_city", "ar")
     (ask,) = messages
     assert [b["title"] for b in ask["buttons"]] == ["بوخوم", "هيرنه", "فيتن", "هاتينغن"]
     assert ask["buttons"][2]["payload"] == '/inform_city{"city":"witten"}'  # the payload keeps the id
@@ -158,9 +160,7 @@ def test_a_town_outside_the_region_is_named_and_the_four_cities_offered(services
 
 
 def test_living_outside_the_region_is_answered_in_the_users_language(services: DialogueServices) -> None:
-    messages, events = run(
-        ActionSetCity(services), text="я живу в Дортмунде", intent="inform_city", metadata={"language": "ru"}
-    )
+    messages, events = tell_city(services, "я живу в Дортмунде", "ru")
     (reply,) = [m for m in messages if m.get("text")]
     assert "Dortmund не входит в мой регион" in reply["text"]
     assert reply["buttons"][0]["title"] == "Бохум"
@@ -168,13 +168,7 @@ def test_living_outside_the_region_is_answered_in_the_users_language(services: D
 
 
 def test_question_classified_as_city_is_still_answered_for_that_city(services: DialogueServices) -> None:
-    messages, events = run(
-        ActionSetCity(services),
-        text="Where can I register my flat in Hattingen?",
-        intent="inform_city",
-        entities=[{"entity": "city", "value": "hattingen"}],
-        metadata={"language": "en"},
-    )
+    messages, events = tell_city(services, "Where can I register my flat in Hattingen?", "en", "hattingen")
     control = messages[0]["custom"]["glueckauf"]
     assert control["city"] == "hattingen" and control["knowledge"]["entry_id"] == "address-registration"
     assert "Office hattingen-office" in texts(messages)[0]
@@ -221,20 +215,12 @@ def test_low_nlu_confidence_still_reaches_the_knowledge_base(services: DialogueS
 
 
 def test_city_intent_without_a_city_is_treated_as_a_question(services: DialogueServices) -> None:
-    messages, _ = run(
-        ActionSetCity(services), text="Blue Card salary threshold?", intent="inform_city", metadata={"language": "en"}
-    )
+    messages, _ = tell_city(services, "Blue Card salary threshold?", "en")
     assert texts(messages)[0].startswith("[en] Answer of eu-blue-card")
 
 
 def test_uncovered_question_with_a_city_sets_the_city_and_says_not_sure(services: DialogueServices) -> None:
-    messages, events = run(
-        ActionSetCity(services),
-        text="Where can I go fishing in Witten?",
-        intent="inform_city",
-        entities=[{"entity": "city", "value": "witten"}],
-        metadata={"language": "en"},
-    )
+    messages, events = tell_city(services, "Where can I go fishing in Witten?", "en", "witten")
     control = messages[0]["custom"]["glueckauf"]
     assert control["city"] == "witten" and control["insight"]["kind"] == "unanswered"
     assert texts(messages) == [services.catalog.text("not_sure", "en")]
