@@ -17,9 +17,13 @@ class ReplyAction(Action):
     def __init__(self, services: DialogueServices) -> None:
         self.services = services
 
+    def key(self, turn: TurnContext) -> str:
+        """The catalog string for this turn."""
+        return self.catalog_key
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         turn = TurnContext.from_tracker(tracker, self.services.default_language)
-        dispatcher.utter_message(text=self.services.catalog.text(self.catalog_key, turn.language))
+        dispatcher.utter_message(text=self.services.catalog.text(self.key(turn), turn.language))
         return [SlotSet(slot, value) for slot, value in turn.slots().items()]

@@ -39,6 +39,7 @@ WIDGET_KEYS = (
     "feedback_helpful",
     "feedback_not_helpful",
     "greeting",
+    "greeting_employer",
 )
 
 

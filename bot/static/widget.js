@@ -267,7 +267,7 @@
     launcher.setAttribute("aria-expanded", String(open));
     launcher.textContent = open ? t("widget_close") : t("widget_open");
     if (open) {
-      if (!log.children.length) show({ sender: "bot", text: t("greeting") });
+      if (!log.children.length) show({ sender: "bot", text: t(state.audience === "employer" ? "greeting_employer" : "greeting") });
       input.focus();
     } else { launcher.focus(); }
   }

@@ -73,6 +73,12 @@ def test_greeting_in_the_conversation_language(services: DialogueServices, langu
     assert {"event": "slot", "name": "language", "value": language, "timestamp": None} in events
 
 
+def test_employers_are_greeted_with_what_the_bot_does_for_them(services: DialogueServices) -> None:
+    messages, _ = run(ActionGreetUser(services), intent="greet", metadata={"language": "ru", "audience": "employer"})
+    assert texts(messages) == [services.catalog.text("greeting_employer", "ru")]
+    assert "работодателей" in texts(messages)[0]
+
+
 def test_question_with_city_is_answered_with_the_city_office_and_source(services: DialogueServices) -> None:
     messages, _ = run(
         ActionAnswerQuestion(services), text="Wo melde ich meine Wohnung in Witten an?", metadata={"language": "de"}

@@ -112,10 +112,11 @@ def test_a_suggested_topic_is_a_chip_whose_click_answers_it(stack: Stack, page: 
 
 
 def test_employers_find_the_checklist_beside_the_chat_and_in_the_answer(stack: Stack, page: Any) -> None:
-    """The demo page is an employer's: the "digital folder" is a link beside the chat, and asking for the steps
-    answers with its addresses."""
+    """The demo page is an employer's: the greeting says what the bot does for employers, the "digital folder" is a
+    link beside the chat, and asking for the steps answers with its addresses."""
     page.goto(stack.service_url + "/")
     widget(page).locator("button.launcher").click()
+    assert log_texts(page)[0] == catalog_for(Settings().knowledge_dir / "ui").text("greeting_employer", "de")
     link = widget(page).locator("a.chip", has_text="Checkliste für Arbeitgeber")
     link.wait_for()
     assert link.get_attribute("target") == "_blank"
