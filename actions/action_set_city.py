@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from actions.action_answer_question import ActionAnswerQuestion
 from bot.answering import Outcome, answer_question, city_buttons
-from bot.dialogue import CITIES, TurnContext, city_name, control_message, first_entity
+from bot.dialogue import TurnContext, city_name, control_message, first_entity
+from bot.knowledge.schema import CITY_IDS
 
 SURE_WITHOUT_QUESTION_MARK = 0.92  # "ich wohne in Wanne-Eickel" resembles "wo melde ich mich an" a little
 
@@ -32,7 +33,7 @@ class ActionSetCity(ActionAnswerQuestion):
         text = str((tracker.latest_message or {}).get("text") or "")
         city = first_entity(tracker, "city") or self.services.places.city(text)
         failed = int(tracker.get_slot("failed_turns") or 0)
-        if city not in CITIES:
+        if city not in CITY_IDS:
             if text.startswith("/"):  # a city button without a known city
                 dispatcher.utter_message(
                     text=catalog.text("ask_city", turn.language), buttons=city_buttons(catalog, turn.language)

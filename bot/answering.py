@@ -8,11 +8,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from bot.dialogue import CITIES, DialogueServices, TurnContext, city_name, control_message
+from bot.dialogue import DialogueServices, TurnContext, city_name, control_message
 from bot.i18n import Catalog
 from bot.knowledge.answer import compose_answer
 from bot.knowledge.index import SearchResult
-from bot.knowledge.schema import Entry
+from bot.knowledge.schema import CITY_IDS, Entry
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Outcome:
 
 def city_buttons(catalog: Catalog, language: str | None) -> list[dict[str, str]]:
     return [
-        {"title": city_name(catalog, cid, language), "payload": f'/inform_city{{"city":"{cid}"}}'} for cid in CITIES
+        {"title": city_name(catalog, cid, language), "payload": f'/inform_city{{"city":"{cid}"}}'} for cid in CITY_IDS
     ]
 
 

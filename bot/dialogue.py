@@ -54,9 +54,6 @@ class TurnContext:
         return {"language": self.language, "city": self.city, "audience": self.audience}
 
 
-CITIES = CITY_IDS
-
-
 def city_name(catalog: Catalog, city: str, language: str | None) -> str:
     """The city as the user's language writes it ("Бохум", "بوخوم")."""
     return catalog.text(f"city_{city}", language)
@@ -89,7 +86,7 @@ def read_control(reply_data: dict[str, Any], supported_languages: set[str]) -> d
     control: dict[str, Any] = {}
     if fields.get("language") in supported_languages:
         control["language"] = fields["language"]
-    if fields.get("city") in CITIES:
+    if fields.get("city") in CITY_IDS:
         control["city"] = fields["city"]
     if isinstance(fields.get("handoff"), str):
         control["handoff"] = fields["handoff"]

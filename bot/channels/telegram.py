@@ -36,11 +36,12 @@ from telegram.ext import (
 )
 
 from bot import conversations
-from bot.dialogue import CITIES, city_name
+from bot.dialogue import city_name
 from bot.events import EventBus
 from bot.feedback import NotRateable, rate_answer
 from bot.handoff import QUEUE_EVENTS, QUEUE_NOTICE, queue_status, queued_text, start_handoff
 from bot.i18n import Catalog
+from bot.knowledge.schema import CITY_IDS
 from bot.language import LanguageDetector
 from bot.models import (
     Conversation,
@@ -235,17 +236,16 @@ class TelegramChannel:
 
     async def _on_city(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         conversation = await self._conversation(update)
+        language = self._language(conversation)
         keyboard = InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton(
-                        city_name(self._catalog, cid, self._language(conversation)), callback_data=f"city:{cid}"
-                    )
-                    for cid in CITIES
+                    InlineKeyboardButton(city_name(self._catalog, cid, language), callback_data=f"city:{cid}")
+                    for cid in CITY_IDS
                 ]
             ]
         )
-        await self._reply(conversation, self._catalog.text("ask_city", self._language(conversation)), keyboard)
+        await self._reply(conversation, self._catalog.text("ask_city", language), keyboard)
 
     async def _on_human(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         conversation = await self._conversation(update)
@@ -289,15 +289,12 @@ class TelegramChannel:
         if kind == "lang" and self._catalog.supports(value):
             await self._update(conversation, language=value, language_explicit=True)
             await self._reply(conversation, self._catalog.text("language_set", value))
-        elif kind == "city" and value in CITIES:
+        elif kind == "city" and value in CITY_IDS:
             await self._update(conversation, city=value)
+            language = self._language(conversation)
             await self._reply(
                 conversation,
-                self._catalog.text(
-                    "city_set",
-                    self._language(conversation),
-                    city=city_name(self._catalog, value, self._language(conversation)),
-                ),
+                self._catalog.text("city_set", language, city=city_name(self._catalog, value, language)),
             )
         elif kind == "delete":
             await self._delete(conversation, confirmed=value == "yes")
