@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, HTMLResponse
 
 from bot import conversations
+from bot.answering import checklist_links
 from bot.errors import AppError, ConversationNotFound
 from bot.handoff import QUEUE_EVENTS, queue_position
 from bot.i18n import Catalog
@@ -65,7 +66,7 @@ async def ui_strings(request: Request, language: LanguageCode) -> dict[str, Any]
         "languages": [{"code": c, "name": i.name, "direction": i.direction} for c, i in catalog.languages.items()],
         # The employers' "digital folder", offered beside the chat when the widget talks to employers.
         "checklists": [
-            {"id": c.id, "html": f"/checklists/{c.id}.html?language={language}"}
+            {"id": c.id, "html": checklist_links("", c.id, language, None)[0]}  # the widget adds its origin
             for c in request.app.state.dialogue.knowledge.kb.checklists.values()
         ],
     }
