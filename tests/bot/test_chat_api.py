@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
+import httpx
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import FakeEngine
+from bot.app import create_app
+from bot.db import upgrade_database
+from bot.settings import Settings
+from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, FakeEngine
 
 
 def send(client: TestClient, conversation: dict[str, Any], text: str, **extra: Any) -> Any:
@@ -235,3 +241,23 @@ def test_odd_input_is_answered_and_stored(client: TestClient, conversation: dict
     response = send(client, conversation, text)
     assert response.status_code == 200
     assert response.json()["message"]["text"] == text
+
+
+@pytest.mark.postgres
+def test_a_database_restart_between_messages_loses_nothing(postgres_url: str, fake_engine: FakeEngine) -> None:
+    """PostgreSQL restarted (every connection of the service's pool dropped): the next message is answered."""
+    name = f"glueckauf-{uuid.uuid4().hex[:8]}"
+    url = f"{postgres_url}&application_name={name}"
+    upgrade_database(url)
+    settings = Settings(database_url=url, engine_url="http://engine.test", engine_retry_interval_seconds=3600)
+    with TestClient(create_app(settings, engine_transport=httpx.MockTransport(fake_engine.handle))) as client:
+        conversation = client.post("/api/conversations", json={"language": "en"}).json()
+        conversation["headers"] = {"Authorization": f"Bearer {conversation['token']}"}
+        assert send(client, conversation, "first").status_code == 200
+        with psycopg.connect(f"host={POSTGRES_HOST} port={POSTGRES_PORT} dbname=test user=postgres") as admin:
+            dropped = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s", (name,)
+            ).fetchone()
+        assert dropped is not None and dropped[0] >= 1  # the pool held a connection that is now gone
+        assert send(client, conversation, "second").status_code == 200
+        assert [m["text"] for m in history(client, conversation)] == ["first", "echo: first", "second", "echo: second"]
