@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from fastapi import FastAPI, Request
@@ -26,7 +27,7 @@ from bot.delivery import Delivery
 from bot.dialogue import DialogueServices
 from bot.engine_client import EngineClient
 from bot.errors import AppError, PayloadTooLarge
-from bot.events import EventBus
+from bot.events import EventBus, RedisRelay
 from bot.i18n import Catalog, catalog_for
 from bot.knowledge.base import load_knowledge
 from bot.knowledge.index import KnowledgeIndex, load_uncovered
@@ -37,9 +38,13 @@ from bot.rate_limit import RateLimiter
 from bot.router import MessageRouter
 from bot.routes import actions, chat, console, health, insights, knowledge, telegram, widget
 from bot.settings import Settings
+from bot.sliding_window import MemoryWindows, RedisWindows, SlidingWindows
 from bot.staff_language import staff_error_message
 from bot.urgency import UrgencyDetector
 from engine.embedding import shared_embedder
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +90,16 @@ def create_app(
             app.state.delivery.register("telegram", app.state.telegram)
             await app.state.telegram.start()
             log.info("telegram: %s mode", "webhook" if settings.telegram_webhook_url else "polling")
+        relay = RedisRelay(events, redis, f"{settings.redis_namespace}:events") if redis is not None else None
+        app.state.relay = relay
+        if relay is not None:
+            await relay.start()
         retry = asyncio.create_task(app.state.router.run_retry_loop(settings.engine_retry_interval_seconds))
         try:
             yield
         finally:
+            if relay is not None:
+                await relay.stop()
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
             retry.cancel()
@@ -96,6 +107,8 @@ def create_app(
                 await retry
             await engine_client.aclose()
             await database.dispose()
+            if redis is not None:
+                await redis.aclose()
 
     app = FastAPI(
         title="Glückauf",
@@ -104,6 +117,10 @@ def create_app(
         lifespan=lifespan,
     )
     events = EventBus()
+    redis = shared_redis(settings.redis_url)
+    windows: SlidingWindows = MemoryWindows()
+    if redis is not None:
+        windows = RedisWindows(redis, f"{settings.redis_namespace}:window:")
     office_hours = OfficeHours(settings.office_hours)
     app.state.settings = settings
     app.state.catalog = catalog
@@ -114,8 +131,8 @@ def create_app(
     app.state.session_codec = SessionCodec(
         settings.signing_key(), settings.console_session_hours * 3600, settings.public_url.startswith("https")
     )
-    app.state.login_throttle = LoginThrottle(settings.login_attempts_per_15_minutes)
-    app.state.rate_limiter = RateLimiter(settings.messages_per_minute, 60)
+    app.state.login_throttle = LoginThrottle(settings.login_attempts_per_15_minutes, windows)
+    app.state.rate_limiter = RateLimiter(settings.messages_per_minute, 60, windows)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         CORSMiddleware,
@@ -174,6 +191,15 @@ def build_dialogue_services(settings: Settings, catalog: Catalog) -> DialogueSer
     index = KnowledgeIndex(kb, shared_embedder(), settings.cache_dir / "embeddings", uncovered, places.without_places)
     urgency = UrgencyDetector(settings.knowledge_dir / "i18n" / "urgency.yml")
     return DialogueServices(catalog, settings.default_language, index, places, urgency, settings.public_url)
+
+
+def shared_redis(url: str) -> Redis | None:
+    """The client for state shared between instances; connects on first use, not here."""
+    if not url:
+        return None
+    from redis.asyncio import Redis
+
+    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
 
 
 def error_response(status_code: int, code: str, message: str) -> JSONResponse:

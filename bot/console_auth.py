@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +11,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from bot.errors import AppError
 from bot.models import Advisor, AdvisorRole
+from bot.sliding_window import MemoryWindows, SlidingWindows
 
 COOKIE = "glueckauf_console"
 
@@ -87,30 +86,24 @@ def check_csrf(request: Request, session: ConsoleSession, form_token: str | None
 
 
 class LoginThrottle:
-    """At most `limit` failed logins per client address and per e-mail address in a sliding 15-minute window."""
+    """At most `limit` failed logins per client address and per e-mail address in a sliding 15-minute window
+    (shared by all instances when the windows are in Redis)."""
 
     WINDOW = 15 * 60
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, windows: SlidingWindows | None = None) -> None:
         self.limit = limit
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._windows = windows or MemoryWindows()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        failures = self._failures[key]
-        while failures and failures[0] < now - self.WINDOW:
-            failures.popleft()
-        return failures
-
-    def check(self, *keys: str) -> None:
-        now = time.monotonic()
-        if any(len(self._recent(key, now)) >= self.limit for key in keys):
-            raise TooManyAttempts()
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
+    async def check(self, *keys: str) -> None:
         for key in keys:
-            self._recent(key, now).append(now)
+            if await self._windows.count(f"login:{key}", self.WINDOW) >= self.limit:
+                raise TooManyAttempts()
 
-    def succeeded(self, *keys: str) -> None:
+    async def failed(self, *keys: str) -> None:
         for key in keys:
-            self._failures.pop(key, None)
+            await self._windows.add(f"login:{key}", self.WINDOW)
+
+    async def succeeded(self, *keys: str) -> None:
+        for key in keys:
+            await self._windows.clear(f"login:{key}")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
-
 from bot.errors import AppError
+from bot.sliding_window import MemoryWindows, SlidingWindows
 
 
 class RateLimited(AppError):
@@ -16,16 +14,11 @@ class RateLimited(AppError):
 
 
 class RateLimiter:
-    def __init__(self, limit: int, window_seconds: float) -> None:
+    def __init__(self, limit: int, window_seconds: float, windows: SlidingWindows | None = None) -> None:
         self.limit = limit
         self.window = window_seconds
-        self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._windows = windows or MemoryWindows()
 
-    def hit(self, key: str) -> None:
-        now = time.monotonic()
-        hits = self._hits[key]
-        while hits and hits[0] < now - self.window:
-            hits.popleft()
-        if len(hits) >= self.limit:
+    async def hit(self, key: str) -> None:
+        if not await self._windows.hit_unless_full(f"messages:{key}", self.limit, self.window):
             raise RateLimited()
-        hits.append(now)

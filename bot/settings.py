@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     telegram_api_url: str = Field(
         default="https://api.telegram.org/bot", description="Bot API base URL (tests use a local fake)"
     )
+    redis_url: str = Field(
+        default="",
+        description="redis://host:6379/0 for several instances: live events and limits are shared; empty: in process",
+    )
+    redis_namespace: str = Field(
+        default="glueckauf", description="Prefix of our Redis keys and channel (deployments sharing one Redis)"
+    )
     console_session_hours: float = Field(default=8.0, gt=0)
     login_attempts_per_15_minutes: int = Field(default=5, gt=0)
 

@@ -1,9 +1,11 @@
-"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable), settings, an app with a stand-in engine."""
+"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable), Redis (when reachable), settings, an app
+with a stand-in engine."""
 
 from __future__ import annotations
 
 import json
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,14 +21,24 @@ from bot.db import upgrade_database
 from bot.settings import Settings
 
 POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
 
 
-def postgres_reachable() -> bool:
+def reachable(host: str, port: int) -> bool:
     try:
-        with socket.create_connection((POSTGRES_HOST, POSTGRES_PORT), timeout=1):
+        with socket.create_connection((host, port), timeout=1):
             return True
     except OSError:
         return False
+
+
+def postgres_reachable() -> bool:
+    return reachable(POSTGRES_HOST, POSTGRES_PORT)
+
+
+def redis_reachable() -> bool:
+    return reachable(REDIS_HOST, REDIS_PORT)
 
 
 @pytest.fixture
@@ -106,3 +118,14 @@ def conversation(client: TestClient) -> dict[str, Any]:
     body: dict[str, Any] = client.post("/api/conversations", json={}).json()
     body["headers"] = {"Authorization": f"Bearer {body['token']}"}
     return body
+
+
+def poll_until(found: Callable[[], Any], seconds: float = 5.0) -> Any:
+    """What `found` returns once it is truthy, polled for a while: for work in the app's own loop or another
+    instance (queue followers, relayed events); its last value if it never was."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if result := found():
+            return result
+        time.sleep(0.05)
+    return found()

@@ -86,7 +86,7 @@ async def send(
     message_router: Annotated[MessageRouter, Depends(get_router)],
 ) -> SendResult:
     text = conversations.clean_text(body.text, settings.max_message_chars)
-    request.app.state.rate_limiter.hit(conversation.id)
+    await request.app.state.rate_limiter.hit(conversation.id)
     message = await conversations.store_user_message(
         session,
         conversation,

@@ -103,14 +103,14 @@ async def login(
 ) -> Response:
     throttle: LoginThrottle = request.app.state.login_throttle
     keys = (f"ip:{request.client.host if request.client else '?'}", f"email:{email.strip().casefold()}")
-    throttle.check(*keys)
+    await throttle.check(*keys)
     advisor = await authenticate(session, email, password)
     if advisor is None:
-        throttle.failed(*keys)
+        await throttle.failed(*keys)
         # The same answer for an unknown e-mail and a wrong password.
         error = language.text("login_error_wrong_credentials")
         return render_staff_page(request, language, "console_login.html", {"error": error}, status_code=401)
-    throttle.succeeded(*keys)
+    await throttle.succeeded(*keys)
     response = RedirectResponse("/console", status_code=303)
     codec.issue(response, advisor)
     language.remember(response)

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.engine_client import EngineClient, EngineUnavailable
+from bot.events import RedisRelay
 
 router = APIRouter(tags=["health"])
 
@@ -31,6 +32,7 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready", summary="Readiness: database and engine reachable", responses={503: {"description": "Not ready"}})
 async def ready(
+    request: Request,
     database: Annotated[AsyncEngine, Depends(get_database)],
     engine: Annotated[EngineClient, Depends(get_engine_client)],
 ) -> JSONResponse:
@@ -47,4 +49,7 @@ async def ready(
     except EngineUnavailable as exc:
         checks["engine"] = {"ok": False, "error": str(exc)[:200]}
     ok = all(check["ok"] for check in checks.values())
+    relay: RedisRelay | None = request.app.state.relay
+    if relay is not None:  # reported, not required: without Redis this instance still serves its own clients
+        checks["redis"] = {"ok": relay.subscribed.is_set(), "required": False}
     return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)

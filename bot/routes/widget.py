@@ -164,7 +164,7 @@ async def conversation_socket(
                 if stored is None:
                     raise ConversationNotFound()
                 text = conversations.clean_text(str(frame.get("text") or ""), app.state.settings.max_message_chars)
-                app.state.rate_limiter.hit(conversation_id)
+                await app.state.rate_limiter.hit(conversation_id)
                 message = await conversations.store_user_message(
                     session,
                     stored,

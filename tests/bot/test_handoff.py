@@ -213,7 +213,7 @@ def test_console_bad_input(client: TestClient, conversation: dict[str, Any], set
     assert unknown.status_code in (401, 429) and "nobody" not in unknown.text  # no user enumeration
     assert client.post("/console/login", data={"email": email, "password": PASSWORD}).status_code == 429
 
-    client.app.state.login_throttle.succeeded("ip:testclient", f"email:{email}")  # type: ignore[attr-defined]
+    asyncio.run(client.app.state.login_throttle.succeeded("ip:testclient", f"email:{email}"))  # type: ignore[attr-defined]
     client.post("/console/login", data={"email": email, "password": PASSWORD})
     csrf = {"x-csrf-token": _csrf(client)}
     assert client.post("/console/api/conversations/nope/claim", headers=csrf).status_code == 404

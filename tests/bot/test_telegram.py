@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ from bot.channels.telegram import split_message, to_html
 from bot.models import AdvisorRole
 from bot.settings import Settings
 from tests.bot.test_handoff import PASSWORD, _advisor, _csrf
-from tests.conftest import FakeEngine
+from tests.conftest import FakeEngine, poll_until
 from tests.fakes.telegram_api import FakeBotApi
 
 SECRET = "telegram-test-secret"
@@ -215,20 +214,10 @@ def test_a_waiting_users_queue_notice_is_edited_in_place_when_the_queue_moves(
     first = telegram.get("/console/api/queue").json()["waiting"][0]
     telegram.post(f"/console/api/conversations/{first['id']}/claim", headers=csrf)
 
-    (edit,) = _wait_for(lambda: bot_api.sent("editMessageText"))
+    (edit,) = poll_until(lambda: bot_api.sent("editMessageText"))
     assert edit["chat_id"] == other_chat and edit["message_id"] == bot_api.message_id(notice)
     assert "position 1" in edit["text"]
     assert len(bot_api.sent()) == 3  # edited, not sent again: two queue notices and the advisor's join note
-
-
-def _wait_for(found: Any, seconds: float = 5.0) -> Any:
-    """The queue follower runs in the app's loop: poll what it does for a while."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if result := found():
-            return result
-        time.sleep(0.05)
-    return found()
 
 
 def test_delete_erases_the_conversation_after_confirmation(telegram: TestClient, bot_api: FakeBotApi) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from bot.models import AdvisorRole
 from bot.routes.widget import WIDGET_JS
 from bot.settings import Settings
 from tests.bot.test_handoff import PASSWORD, _advisor, _csrf
-from tests.conftest import FakeEngine
+from tests.conftest import REDIS_URL, FakeEngine, poll_until, redis_reachable
 
 
 def test_widget_script_is_small_and_cacheable(client: TestClient) -> None:
@@ -163,3 +164,30 @@ def test_a_waiting_user_sees_their_place_in_the_queue_move_up(
         assert frames_until(socket, "queue")[-1]["position"] == 1  # the one ahead was taken
         assert client.post(f"/console/api/conversations/{second['id']}/claim", headers=csrf).status_code == 200
         assert frames_until(socket, "queue")[-1] == {"type": "queue", "position": None, "text": ""}
+
+
+def test_a_reply_stored_on_another_instance_reaches_the_socket(settings: Settings, fake_engine: FakeEngine) -> None:
+    """Two instances behind a load balancer: the user's socket is open on one, the message arrives on the other."""
+    if not redis_reachable():
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    shared = settings.model_copy(update={"redis_url": REDIS_URL, "redis_namespace": f"test-{uuid.uuid4().hex[:12]}"})
+    transport = httpx.MockTransport(fake_engine.handle)
+    with (
+        TestClient(create_app(shared, engine_transport=transport)) as a,
+        TestClient(create_app(shared, engine_transport=transport)) as b,
+    ):
+        for client in (a, b):
+            assert poll_until(lambda c=client: c.get("/ready").json()["checks"]["redis"]["ok"])
+        conversation = a.post("/api/conversations", json={"language": "de"}).json()
+        with b.websocket_connect(f"/ws/conversations/{conversation['id']}?token={conversation['token']}") as socket:
+            sent = a.post(
+                f"/api/conversations/{conversation['id']}/messages",
+                json={"text": "Hallo"},
+                headers={"Authorization": f"Bearer {conversation['token']}"},
+            )
+            assert sent.status_code == 200
+            texts = [f["message"]["text"] for f in frames_until(socket, "message", 3) if f["type"] == "message"]
+            while "echo: Hallo" not in texts:
+                texts.append(socket.receive_json()["message"]["text"])
+            assert texts == ["Hallo", "echo: Hallo"]
+        assert a.get("/ready").json()["checks"]["redis"] == {"ok": True, "required": False}
