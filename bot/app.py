@@ -25,6 +25,7 @@ from bot.console_auth import LoginThrottle, NotAuthenticated, SessionCodec
 from bot.db import create_database_engine, create_session_factory
 from bot.delivery import Delivery
 from bot.dialogue import DialogueServices
+from bot.dispatch_lock import DispatchLocks
 from bot.engine_client import EngineClient
 from bot.errors import AppError, PayloadTooLarge
 from bot.events import EventBus, RedisRelay
@@ -61,12 +62,20 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = create_database_engine(settings.database_url)
         sessions = create_session_factory(database)
-        engine_client = EngineClient(settings.engine_url, settings.engine_timeout_seconds, engine_transport)
+        engine_timeout = settings.engine_timeout_seconds
+        engine_client = EngineClient(settings.engine_url, engine_timeout, engine_transport)
         app.state.database = database
         app.state.sessions = sessions
         app.state.engine_client = engine_client
         app.state.router = MessageRouter(
-            sessions, engine_client, catalog, settings.default_language, office_hours, events, app.state.delivery
+            sessions,
+            engine_client,
+            catalog,
+            settings.default_language,
+            office_hours,
+            events,
+            app.state.delivery,
+            locks=DispatchLocks(redis, f"{settings.redis_namespace}:dispatch:", max(120.0, 6 * engine_timeout)),
         )
         services = await run_in_threadpool(build_dialogue_services, settings, catalog)
         app.state.language_detector = LanguageDetector(settings.nlu_dir, ignore_words=services.places.names)

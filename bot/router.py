@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.conversations import UNREADABLE
 from bot.delivery import Delivery
 from bot.dialogue import read_control
+from bot.dispatch_lock import DispatchBusy, DispatchLocks
 from bot.engine_client import EngineClient, EngineUnavailable
 from bot.events import EventBus
 from bot.handoff import start_handoff
@@ -41,6 +41,7 @@ class MessageRouter:
         events: EventBus,
         delivery: Delivery,
         clock: Callable[[], datetime] = utcnow,
+        locks: DispatchLocks | None = None,
     ) -> None:
         self._sessions = sessions
         self._engine = engine
@@ -50,24 +51,21 @@ class MessageRouter:
         self._events = events
         self._delivery = delivery
         self._clock = clock
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
-        lock = self._locks.get(conversation_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[conversation_id] = lock
-        return lock
+        self._locks = locks or DispatchLocks()
 
     async def dispatch(self, conversation_id: str) -> list[Message]:
         """Send the conversation's queued user messages to the engine; store the replies and hand them to the
         conversation's channel (push channels send them now, the web chat returns or pulls them)."""
-        async with self._lock(conversation_id):
-            conversation, replies = await self._dispatch(conversation_id)
-            for reply in replies:
-                if conversation is not None:
-                    await self._delivery.deliver(conversation, reply)
-            return replies
+        try:
+            async with self._locks.hold(conversation_id):
+                conversation, replies = await self._dispatch(conversation_id)
+                for reply in replies:
+                    if conversation is not None:
+                        await self._delivery.deliver(conversation, reply)
+                return replies
+        except DispatchBusy:  # the other instance answers; its replies reach the user through the event bus
+            log.warning("conversation %s is being dispatched elsewhere; its messages stay queued", conversation_id)
+            return []
 
     async def _dispatch(self, conversation_id: str) -> tuple[Conversation | None, list[Message]]:
         async with self._sessions() as session:
