@@ -5,7 +5,7 @@ ENGINE := .venv-engine/bin
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test envs train browser migrate lint typecheck kb-check validate unit e2e lock clean bench-nlu bench-language bench-answers bench-insights
+.PHONY: help run test envs train browser migrate lint typecheck kb-check validate unit e2e lock clean bench-nlu bench-language bench-answers bench-insights bench-shared-state
 
 help:
 	@echo "make run       set up (venvs, model, database) and start engine + service on 127.0.0.1"
@@ -67,3 +67,6 @@ bench-answers: envs
 
 bench-insights: envs
 	$(SERVICE) -m bench.insights
+
+bench-shared-state: envs
+	$(SERVICE) -m bench.shared_state
