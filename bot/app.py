@@ -62,8 +62,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = create_database_engine(settings.database_url)
         sessions = create_session_factory(database)
-        engine_timeout = settings.engine_timeout_seconds
-        engine_client = EngineClient(settings.engine_url, engine_timeout, engine_transport)
+        engine_client = EngineClient(settings.engine_url, settings.engine_timeout_seconds, engine_transport)
         app.state.database = database
         app.state.sessions = sessions
         app.state.engine_client = engine_client
@@ -75,7 +74,7 @@ def create_app(
             office_hours,
             events,
             app.state.delivery,
-            locks=DispatchLocks(redis, f"{settings.redis_namespace}:dispatch:", max(120.0, 6 * engine_timeout)),
+            locks=dispatch_locks,
         )
         services = await run_in_threadpool(build_dialogue_services, settings, catalog)
         app.state.language_detector = LanguageDetector(settings.nlu_dir, ignore_words=services.places.names)
@@ -136,7 +135,10 @@ def create_app(
     app.state.staff_catalog = staff_catalog
     app.state.events = events
     app.state.office_hours = office_hours
-    app.state.delivery = Delivery(events)
+    # Held while a conversation is dispatched or its queued replies are sent again: by one instance at a time.
+    hold_seconds = max(120.0, 6 * settings.engine_timeout_seconds)
+    dispatch_locks = DispatchLocks(redis, f"{settings.redis_namespace}:dispatch:", hold_seconds)
+    app.state.delivery = Delivery(events, dispatch_locks)
     app.state.session_codec = SessionCodec(
         settings.signing_key(), settings.console_session_hours * 3600, settings.public_url.startswith("https")
     )

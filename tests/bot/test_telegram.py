@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
+import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from bot.answering import entry_payload
 from bot.app import create_app
 from bot.channels.telegram import split_message, to_html
-from bot.models import AdvisorRole
+from bot.models import AdvisorRole, Conversation, DeliveryStatus, Direction, Message, SenderKind, utcnow
 from bot.settings import Settings
 from tests.bot.test_handoff import PASSWORD, _advisor, _csrf
-from tests.conftest import FakeEngine, poll_until
+from tests.conftest import REDIS_URL, FakeEngine, poll_until, redis_reachable
 from tests.fakes.telegram_api import FakeBotApi
 
 SECRET = "telegram-test-secret"
@@ -252,3 +256,50 @@ def test_a_suggested_entry_is_a_button_whose_click_asks_for_that_entry(
     assert button == {"text": "What is the accelerated procedure?", "callback_data": payload}
     post(telegram, button_update(payload))
     assert fake_engine.received[-1]["message"] == payload
+
+
+def test_a_reply_left_queued_is_sent_once_when_two_instances_send_again(
+    telegram: TestClient, bot_api: FakeBotApi, fake_engine: FakeEngine
+) -> None:
+    """Telegram was unreachable; afterwards both webhook instances' retry loops find the queued reply at once."""
+    if not redis_reachable():
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    post(telegram, message_update("hello"))
+    shared = telegram.app.state.settings.model_copy(  # type: ignore[attr-defined]
+        update={"redis_url": REDIS_URL, "redis_namespace": f"test-{uuid.uuid4().hex[:12]}"}
+    )
+    transport = httpx.MockTransport(fake_engine.handle)
+    with (
+        TestClient(create_app(shared, engine_transport=transport)) as a,
+        TestClient(create_app(shared, engine_transport=transport)) as b,
+    ):
+        a.portal.call(_queue_old_reply, a.app.state.sessions, "Sorry for the wait")  # type: ignore[attr-defined]
+        bot_api.delay["sendMessage"] = 0.3  # both have read the queue before either has sent it
+        retries = [
+            threading.Thread(
+                target=client.portal.call,  # type: ignore[attr-defined]
+                args=(client.app.state.delivery.redeliver_queued, client.app.state.sessions),
+            )
+            for client in (a, b)
+        ]
+        for thread in retries:
+            thread.start()
+        for thread in retries:
+            thread.join()
+    assert [m["text"] for m in bot_api.sent()].count("Sorry for the wait") == 1
+
+
+async def _queue_old_reply(sessions: Any, text: str) -> None:
+    async with sessions() as session:
+        conversation = (await session.scalars(select(Conversation).where(Conversation.channel == "telegram"))).one()
+        session.add(
+            Message(
+                conversation_id=conversation.id,
+                direction=Direction.OUTBOUND,
+                sender=SenderKind.ADVISOR,
+                text=text,
+                delivery_status=DeliveryStatus.QUEUED,
+                created_at=utcnow() - timedelta(minutes=5),
+            )
+        )
+        await session.commit()

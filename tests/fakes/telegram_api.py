@@ -5,6 +5,7 @@ Serves http://127.0.0.1:<port>/bot<token>/<method>; records every call; can answ
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -26,6 +27,7 @@ class FakeBotApi:
         self.message_ids: dict[int, int] = {}  # id(params of a call) -> message_id the fake answered with
         self.updates: list[dict[str, Any]] = []
         self.flood_next: dict[str, int] = {}  # method -> how many calls get a 429 first
+        self.delay: dict[str, float] = {}  # method -> seconds each call takes (a slow network)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         app = Starlette(routes=[Route("/bot{token}/{method}", self._handle, methods=["GET", "POST"])])
@@ -68,6 +70,7 @@ class FakeBotApi:
                     status_code=429,
                 )
             self.calls.append((method, params))
+        await asyncio.sleep(self.delay.get(method, 0.0))
         result = self._result(method, params)
         if isinstance(result, dict) and "message_id" in result:
             self.message_ids[id(params)] = result["message_id"]
