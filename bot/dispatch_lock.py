@@ -15,6 +15,8 @@ import weakref
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
+from bot.redis_outage import RedisOutage
+
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
@@ -32,6 +34,7 @@ class DispatchLocks:
         self._prefix = prefix
         self._hold = hold_seconds
         self._local: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._outage = RedisOutage(log, "conversations are locked per instance")
 
     def _local_lock(self, conversation_id: str) -> asyncio.Lock:
         lock = self._local.get(conversation_id)
@@ -51,10 +54,11 @@ class DispatchLocks:
             shared = self._redis.lock(self._prefix + conversation_id, timeout=self._hold, blocking_timeout=self._hold)
             try:
                 acquired = await shared.acquire()
-            except Exception as exc:  # unreachable: better answer than wait; Rasa's lock store still guards it
-                log.warning("dispatch lock for %s not shared (redis: %s)", conversation_id, exc)
+            except Exception as exc:  # unreachable: answering beats waiting; this instance's own lock still holds
+                self._outage.failed(exc)
                 yield
                 return
+            self._outage.succeeded()
             if not acquired:
                 raise DispatchBusy(conversation_id)
             try:

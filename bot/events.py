@@ -17,12 +17,14 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from bot.redis_outage import RedisOutage
+
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
-_OUTBOX_SIZE = 1000  # events waiting for Redis; beyond that the oldest kind of update is not worth keeping
+_OUTBOX_SIZE = 1000  # events waiting for Redis; beyond that new ones are dropped (they only wake listeners)
 
 
 class EventBus:
@@ -69,6 +71,7 @@ class RedisRelay:
         self._channel = channel
         self._retry = retry_seconds
         self._origin = uuid.uuid4().hex  # our own events come back from the channel; they were delivered already
+        self._outage = RedisOutage(log, "live events reach only this instance's clients")
         self._tasks: list[asyncio.Task[None]] = []
         self.subscribed = asyncio.Event()
 
@@ -92,8 +95,9 @@ class RedisRelay:
                     await self._redis.publish(self._channel, payload)
                     break
                 except Exception as exc:  # unreachable: keep the event and try again, in order
-                    log.warning("events: redis publish failed (%s); retrying", exc)
+                    self._outage.failed(exc)
                     await asyncio.sleep(self._retry)
+            self._outage.succeeded()
 
     async def _receive(self) -> None:
         while True:
@@ -101,13 +105,14 @@ class RedisRelay:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
                     self.subscribed.set()
+                    self._outage.succeeded()
                     async for item in pubsub.listen():
                         self._deliver(item)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 self.subscribed.clear()
-                log.warning("events: redis subscription lost (%s); reconnecting", exc)
+                self._outage.failed(exc)
                 await asyncio.sleep(self._retry)
 
     def _deliver(self, item: dict[str, Any]) -> None:

@@ -14,6 +14,8 @@ import uuid
 from collections import defaultdict, deque
 from typing import TYPE_CHECKING, Protocol
 
+from bot.redis_outage import RedisOutage
+
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
@@ -91,7 +93,7 @@ class RedisWindows:
         self._prefix = prefix
         self._fallback = MemoryWindows()
         self._hit_script = redis.register_script(_HIT_UNLESS_FULL)
-        self._down = False
+        self._outage = RedisOutage(log, "limits are counted per instance")
 
     async def hit_unless_full(self, key: str, limit: int, window_seconds: float) -> bool:
         try:
@@ -99,9 +101,9 @@ class RedisWindows:
                 keys=[self._prefix + key], args=[time.time(), window_seconds, limit, uuid.uuid4().hex]
             )
         except Exception as exc:  # redis.RedisError, OSError, timeouts: the counts of this instance still hold
-            self._went_down(exc)
+            self._outage.failed(exc)
             return await self._fallback.hit_unless_full(key, limit, window_seconds)
-        self._came_back()
+        self._outage.succeeded()
         return bool(admitted)
 
     async def count(self, key: str, window_seconds: float) -> int:
@@ -111,9 +113,9 @@ class RedisWindows:
                 pipe.zcard(self._prefix + key)
                 _, hits = await pipe.execute()
         except Exception as exc:
-            self._went_down(exc)
+            self._outage.failed(exc)
             return await self._fallback.count(key, window_seconds)
-        self._came_back()
+        self._outage.succeeded()
         return int(hits)
 
     async def add(self, key: str, window_seconds: float) -> None:
@@ -123,24 +125,14 @@ class RedisWindows:
                 pipe.pexpire(self._prefix + key, int(window_seconds * 1000) + 1)
                 await pipe.execute()
         except Exception as exc:
-            self._went_down(exc)
+            self._outage.failed(exc)
             await self._fallback.add(key, window_seconds)
             return
-        self._came_back()
+        self._outage.succeeded()
 
     async def clear(self, key: str) -> None:
         await self._fallback.clear(key)
         try:
             await self._redis.delete(self._prefix + key)
         except Exception as exc:
-            self._went_down(exc)
-
-    def _went_down(self, exc: Exception) -> None:
-        if not self._down:
-            log.warning("redis unreachable (%s); limits are counted per instance until it is back", exc)
-        self._down = True
-
-    def _came_back(self) -> None:
-        if self._down:
-            log.info("redis reachable again; limits are shared again")
-        self._down = False
+            self._outage.failed(exc)
