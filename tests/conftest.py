@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
+import redis
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
@@ -53,6 +54,20 @@ def postgres_url() -> Iterator[str]:
     yield f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/test?options=-csearch_path%3D{schema}"
     with psycopg.connect(conninfo, autocommit=True) as connection:
         connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def redis_namespace() -> Iterator[str]:
+    """A key prefix and channel name of this test's own (Redis channels are global), its keys removed afterwards."""
+    if not redis_reachable():
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    namespace = f"test-{uuid.uuid4().hex[:12]}"
+    yield namespace
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{namespace}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 @pytest.fixture

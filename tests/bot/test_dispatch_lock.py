@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-import uuid
 from typing import Any
 
 import httpx
@@ -16,14 +15,12 @@ from redis.asyncio import Redis
 from bot.app import create_app
 from bot.dispatch_lock import DispatchBusy, DispatchLocks
 from bot.settings import Settings
-from tests.conftest import REDIS_URL, FakeEngine, redis_reachable
+from tests.conftest import REDIS_URL, FakeEngine
 
 
 @pytest.fixture
-def prefix() -> str:
-    if not redis_reachable():
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    return f"test-{uuid.uuid4().hex[:12]}:dispatch:"
+def prefix(redis_namespace: str) -> str:
+    return f"{redis_namespace}:dispatch:"
 
 
 async def test_two_instances_never_dispatch_one_conversation_at_once(prefix: str) -> None:
@@ -73,10 +70,10 @@ async def test_without_redis_the_lock_still_holds_within_the_instance() -> None:
 
 
 def test_a_queued_message_reaches_the_engine_once_when_two_instances_retry_it(
-    settings: Settings, fake_engine: FakeEngine, prefix: str
+    settings: Settings, fake_engine: FakeEngine, redis_namespace: str
 ) -> None:
     """The engine was down; both instances' retry loops find the message at the same moment."""
-    shared = settings.model_copy(update={"redis_url": REDIS_URL, "redis_namespace": prefix.split(":")[0]})
+    shared = settings.model_copy(update={"redis_url": REDIS_URL, "redis_namespace": redis_namespace})
     answer = fake_engine.reply
 
     def slow_engine(body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,14 +11,12 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.events import EventBus, RedisRelay
-from tests.conftest import REDIS_URL, redis_reachable
+from tests.conftest import REDIS_URL
 
 
 @pytest.fixture
-def channel() -> str:
-    if not redis_reachable():
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    return f"test-{uuid.uuid4().hex[:12]}:events"  # channels are global in Redis: one per test
+def channel(redis_namespace: str) -> str:
+    return f"{redis_namespace}:events"
 
 
 @contextlib.asynccontextmanager

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
@@ -12,26 +10,13 @@ from redis.asyncio import Redis
 from bot.console_auth import LoginThrottle, TooManyAttempts
 from bot.rate_limit import RateLimited, RateLimiter
 from bot.sliding_window import MemoryWindows, RedisWindows
-from tests.conftest import REDIS_URL, redis_reachable
+from tests.conftest import REDIS_URL
 
 
-@pytest.fixture
-async def namespace() -> AsyncIterator[str]:
-    """A key prefix of this test's own, removed afterwards."""
-    if not redis_reachable():
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    prefix = f"test-{uuid.uuid4().hex[:12]}:"
-    yield prefix
-    cleaner = Redis.from_url(REDIS_URL)
-    keys = [key async for key in cleaner.scan_iter(f"{prefix}*")]
-    if keys:
-        await cleaner.delete(*keys)
-    await cleaner.aclose()
-
-
-async def two_instances(prefix: str) -> tuple[RedisWindows, RedisWindows, list[Redis]]:
+def two_instances(namespace: str) -> tuple[RedisWindows, RedisWindows, list[Redis]]:
     """What two service instances behind a load balancer hold: their own client, the same Redis."""
     clients = [Redis.from_url(REDIS_URL), Redis.from_url(REDIS_URL)]
+    prefix = f"{namespace}:window:"
     return RedisWindows(clients[0], prefix), RedisWindows(clients[1], prefix), clients
 
 
@@ -51,8 +36,8 @@ async def test_memory_forgets_keys_without_recent_hits() -> None:
     assert len(windows) == 0
 
 
-async def test_instances_share_one_message_limit(namespace: str) -> None:
-    first, second, clients = await two_instances(namespace)
+async def test_instances_share_one_message_limit(redis_namespace: str) -> None:
+    first, second, clients = two_instances(redis_namespace)
     limiter_a, limiter_b = RateLimiter(3, 60, first), RateLimiter(3, 60, second)
     await limiter_a.hit("conv-1")
     await limiter_b.hit("conv-1")
@@ -64,16 +49,16 @@ async def test_instances_share_one_message_limit(namespace: str) -> None:
         await client.aclose()
 
 
-async def test_the_last_place_is_taken_once_under_concurrent_hits(namespace: str) -> None:
-    first, second, clients = await two_instances(namespace)
+async def test_the_last_place_is_taken_once_under_concurrent_hits(redis_namespace: str) -> None:
+    first, second, clients = two_instances(redis_namespace)
     results = await asyncio.gather(*(w.hit_unless_full("burst", 5, 60) for w in [first, second] * 15))
     assert sum(results) == 5
     for client in clients:
         await client.aclose()
 
 
-async def test_failed_logins_count_on_every_instance_and_success_clears_them(namespace: str) -> None:
-    first, second, clients = await two_instances(namespace)
+async def test_failed_logins_count_on_every_instance_and_success_clears_them(redis_namespace: str) -> None:
+    first, second, clients = two_instances(redis_namespace)
     throttle_a, throttle_b = LoginThrottle(2, first), LoginThrottle(2, second)
     await throttle_a.failed("email:a@example.org")
     await throttle_b.failed("email:a@example.org")

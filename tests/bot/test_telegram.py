@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import threading
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -21,7 +20,7 @@ from bot.channels.telegram import split_message, to_html
 from bot.models import AdvisorRole, Conversation, DeliveryStatus, Direction, Message, SenderKind, utcnow
 from bot.settings import Settings
 from tests.bot.test_handoff import PASSWORD, _advisor, _csrf
-from tests.conftest import REDIS_URL, FakeEngine, poll_until, redis_reachable
+from tests.conftest import REDIS_URL, FakeEngine, poll_until
 from tests.fakes.telegram_api import FakeBotApi
 
 SECRET = "telegram-test-secret"
@@ -259,14 +258,12 @@ def test_a_suggested_entry_is_a_button_whose_click_asks_for_that_entry(
 
 
 def test_a_reply_left_queued_is_sent_once_when_two_instances_send_again(
-    telegram: TestClient, bot_api: FakeBotApi, fake_engine: FakeEngine
+    telegram: TestClient, bot_api: FakeBotApi, fake_engine: FakeEngine, redis_namespace: str
 ) -> None:
     """Telegram was unreachable; afterwards both webhook instances' retry loops find the queued reply at once."""
-    if not redis_reachable():
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
     post(telegram, message_update("hello"))
     shared = telegram.app.state.settings.model_copy(  # type: ignore[attr-defined]
-        update={"redis_url": REDIS_URL, "redis_namespace": f"test-{uuid.uuid4().hex[:12]}"}
+        update={"redis_url": REDIS_URL, "redis_namespace": redis_namespace}
     )
     transport = httpx.MockTransport(fake_engine.handle)
     with (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ from bot.models import AdvisorRole
 from bot.routes.widget import WIDGET_JS
 from bot.settings import Settings
 from tests.bot.test_handoff import PASSWORD, _advisor, _csrf
-from tests.conftest import REDIS_URL, FakeEngine, poll_until, redis_reachable
+from tests.conftest import REDIS_URL, FakeEngine, poll_until
 
 
 def test_widget_script_is_small_and_cacheable(client: TestClient) -> None:
@@ -166,11 +165,11 @@ def test_a_waiting_user_sees_their_place_in_the_queue_move_up(
         assert frames_until(socket, "queue")[-1] == {"type": "queue", "position": None, "text": ""}
 
 
-def test_a_reply_stored_on_another_instance_reaches_the_socket(settings: Settings, fake_engine: FakeEngine) -> None:
+def test_a_reply_stored_on_another_instance_reaches_the_socket(
+    settings: Settings, fake_engine: FakeEngine, redis_namespace: str
+) -> None:
     """Two instances behind a load balancer: the user's socket is open on one, the message arrives on the other."""
-    if not redis_reachable():
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    shared = settings.model_copy(update={"redis_url": REDIS_URL, "redis_namespace": f"test-{uuid.uuid4().hex[:12]}"})
+    shared = settings.model_copy(update={"redis_url": REDIS_URL, "redis_namespace": redis_namespace})
     transport = httpx.MockTransport(fake_engine.handle)
     with (
         TestClient(create_app(shared, engine_transport=transport)) as a,
