@@ -38,16 +38,29 @@ class SlidingWindows(Protocol):
 
 
 class MemoryWindows:
-    """This process's own counts; keys with no recent hit are dropped, so memory follows the active keys only."""
+    """This process's own counts; keys with no recent hit are dropped (every `sweep_every` calls), so memory follows
+    the active conversations and addresses, not every one ever seen."""
 
-    def __init__(self) -> None:
+    def __init__(self, sweep_every: int = 1000) -> None:
         self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self._window: dict[str, float] = {}
+        self._sweep_every = sweep_every
+        self._calls = 0
 
     def _recent(self, key: str, window_seconds: float, now: float) -> deque[float]:
+        self._calls += 1
+        if self._calls % self._sweep_every == 0:
+            self._sweep(now)
+        self._window[key] = window_seconds
         hits = self._hits[key]
         while hits and hits[0] <= now - window_seconds:
             hits.popleft()
         return hits
+
+    def _sweep(self, now: float) -> None:
+        idle = [key for key, hits in self._hits.items() if not hits or hits[-1] <= now - self._window[key]]
+        for key in idle:
+            del self._hits[key], self._window[key]
 
     async def hit_unless_full(self, key: str, limit: int, window_seconds: float) -> bool:
         now = time.monotonic()
@@ -58,10 +71,7 @@ class MemoryWindows:
         return True
 
     async def count(self, key: str, window_seconds: float) -> int:
-        hits = self._recent(key, window_seconds, time.monotonic())
-        if not hits:
-            del self._hits[key]
-        return len(hits)
+        return len(self._recent(key, window_seconds, time.monotonic()))
 
     async def add(self, key: str, window_seconds: float) -> None:
         now = time.monotonic()
@@ -69,6 +79,7 @@ class MemoryWindows:
 
     async def clear(self, key: str) -> None:
         self._hits.pop(key, None)
+        self._window.pop(key, None)
 
     def __len__(self) -> int:
         return len(self._hits)

@@ -27,13 +27,14 @@ async def test_memory_limit_holds_within_the_window_and_frees_up_after_it() -> N
     assert await windows.hit_unless_full("c", 2, 0.2)
 
 
-async def test_memory_forgets_keys_without_recent_hits() -> None:
-    windows = MemoryWindows()
+async def test_memory_forgets_conversations_that_went_quiet() -> None:
+    windows = MemoryWindows(sweep_every=10)
     for i in range(50):
-        await windows.add(f"login:{i}", 0.05)
+        assert await windows.hit_unless_full(f"messages:{i}", 5, 0.05)
     await asyncio.sleep(0.1)
-    assert [await windows.count(f"login:{i}", 0.05) for i in range(50)] == [0] * 50
-    assert len(windows) == 0
+    for _ in range(10):  # one active conversation keeps writing
+        await windows.hit_unless_full("messages:active", 100, 60)
+    assert len(windows) == 1
 
 
 async def test_instances_share_one_message_limit(redis_namespace: str) -> None:
