@@ -12,7 +12,8 @@ import logging
 import time
 import uuid
 from collections import defaultdict, deque
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bot.redis_outage import RedisOutage
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class SlidingWindows(Protocol):
@@ -106,44 +108,48 @@ class RedisWindows:
         self._hit_script = redis.register_script(_HIT_UNLESS_FULL)
         self._outage = RedisOutage(log, "limits are counted per instance")
 
-    async def hit_unless_full(self, key: str, limit: int, window_seconds: float) -> bool:
+    async def _shared(self, in_redis: Callable[[], Awaitable[T]], here: Callable[[], Awaitable[T]]) -> T:
+        """`in_redis`, or `here` (this instance's own counts) while Redis is unreachable."""
         try:
-            admitted = await self._hit_script(
-                keys=[self._prefix + key], args=[time.time(), window_seconds, limit, uuid.uuid4().hex]
-            )
+            result = await in_redis()
         except Exception as exc:  # redis.RedisError, OSError, timeouts: the counts of this instance still hold
             self._outage.failed(exc)
-            return await self._fallback.hit_unless_full(key, limit, window_seconds)
+            return await here()
         self._outage.succeeded()
-        return bool(admitted)
+        return result
+
+    async def hit_unless_full(self, key: str, limit: int, window_seconds: float) -> bool:
+        async def in_redis() -> bool:
+            args: list[float | str] = [time.time(), window_seconds, limit, uuid.uuid4().hex]
+            return bool(await self._hit_script(keys=[self._prefix + key], args=args))
+
+        return await self._shared(in_redis, lambda: self._fallback.hit_unless_full(key, limit, window_seconds))
 
     async def count(self, key: str, window_seconds: float) -> int:
-        try:
+        async def in_redis() -> int:
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.zremrangebyscore(self._prefix + key, "-inf", time.time() - window_seconds)
                 pipe.zcard(self._prefix + key)
                 _, hits = await pipe.execute()
-        except Exception as exc:
-            self._outage.failed(exc)
-            return await self._fallback.count(key, window_seconds)
-        self._outage.succeeded()
-        return int(hits)
+            return int(hits)
+
+        return await self._shared(in_redis, lambda: self._fallback.count(key, window_seconds))
 
     async def add(self, key: str, window_seconds: float) -> None:
-        try:
+        async def in_redis() -> None:
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.zadd(self._prefix + key, {uuid.uuid4().hex: time.time()})
                 pipe.pexpire(self._prefix + key, int(window_seconds * 1000) + 1)
                 await pipe.execute()
-        except Exception as exc:
-            self._outage.failed(exc)
-            await self._fallback.add(key, window_seconds)
-            return
-        self._outage.succeeded()
+
+        await self._shared(in_redis, lambda: self._fallback.add(key, window_seconds))
 
     async def clear(self, key: str) -> None:
-        await self._fallback.clear(key)
-        try:
+        async def in_redis() -> None:
             await self._redis.delete(self._prefix + key)
-        except Exception as exc:
-            self._outage.failed(exc)
+
+        async def nothing_more() -> None:
+            return None
+
+        await self._fallback.clear(key)
+        await self._shared(in_redis, nothing_more)
