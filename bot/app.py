@@ -204,13 +204,24 @@ def build_dialogue_services(settings: Settings, catalog: Catalog) -> DialogueSer
     return DialogueServices(catalog, settings.default_language, index, places, urgency, settings.public_url)
 
 
-def shared_redis(url: str) -> Redis | None:
-    """The client for state shared between instances; connects on first use, not here."""
+def shared_redis(url: str, timeout: float = 2.0) -> Redis | None:
+    """The client for state shared between instances; connects on first use, not here. Everything it holds has a
+    fallback, so a call gives up after one timeout: redis-py's default of ten retries with back-off made one call to
+    a silent Redis wait about a minute. A closed connection (Redis restarted) is retried once, at once."""
     if not url:
         return None
     from redis.asyncio import Redis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
 
-    return Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=30)
+    return Redis.from_url(
+        url,
+        socket_connect_timeout=timeout,
+        socket_timeout=timeout,
+        health_check_interval=30,
+        retry=Retry(NoBackoff(), retries=1, supported_errors=(RedisConnectionError,)),
+    )
 
 
 def error_response(status_code: int, code: str, message: str) -> JSONResponse:

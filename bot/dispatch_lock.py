@@ -48,7 +48,7 @@ class DispatchLocks:
         """Waits for this instance's own dispatch of the conversation, then for any other instance's (up to the
         hold time; then raises DispatchBusy). Without Redis, or while it is unreachable, only the first holds."""
         async with self._local_lock(conversation_id):
-            if self._redis is None:
+            if self._redis is None or self._outage.skip():
                 yield
                 return
             shared = self._redis.lock(self._prefix + conversation_id, timeout=self._hold, blocking_timeout=self._hold)

@@ -110,6 +110,8 @@ class RedisWindows:
 
     async def _shared(self, in_redis: Callable[[], Awaitable[T]], here: Callable[[], Awaitable[T]]) -> T:
         """`in_redis`, or `here` (this instance's own counts) while Redis is unreachable."""
+        if self._outage.skip():
+            return await here()
         try:
             result = await in_redis()
         except Exception as exc:  # redis.RedisError, OSError, timeouts: the counts of this instance still hold
