@@ -98,11 +98,13 @@ def create_app(
             app.state.delivery.register("telegram", app.state.telegram)
             await app.state.telegram.start()
             log.info("telegram: %s mode", "webhook" if settings.telegram_webhook_url else "polling")
+        background = [asyncio.create_task(app.state.router.run_retry_loop(settings.engine_retry_interval_seconds))]
+        if app.state.telegram is not None:  # replies stored by instances without Telegram are sent from here
+            background.append(asyncio.create_task(app.state.delivery.push_for_other_instances(sessions)))
         relay = RedisRelay(events, redis, f"{settings.redis_namespace}:events") if redis is not None else None
         app.state.relay = relay
         if relay is not None:
             await relay.start()
-        retry = asyncio.create_task(app.state.router.run_retry_loop(settings.engine_retry_interval_seconds))
         try:
             yield
         finally:
@@ -110,9 +112,10 @@ def create_app(
                 await relay.stop()
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
-            retry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await retry
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await engine_client.aclose()
             await database.dispose()
             if redis is not None:

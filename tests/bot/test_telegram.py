@@ -286,6 +286,51 @@ def test_a_reply_left_queued_is_sent_once_when_two_instances_send_again(
     assert [m["text"] for m in bot_api.sent()].count("Sorry for the wait") == 1
 
 
+def test_an_advisor_reply_through_an_instance_without_telegram_is_sent_at_once(
+    settings: Settings, fake_engine: FakeEngine, bot_api: FakeBotApi, redis_namespace: str
+) -> None:
+    """Telegram runs on instance A only (polling allows one); the advisor's console request lands on B."""
+    shared = settings.model_copy(update={"redis_url": REDIS_URL, "redis_namespace": redis_namespace})
+    with_telegram = shared.model_copy(
+        update={
+            "telegram_token": "123456:TEST",
+            "telegram_webhook_url": "https://glueckauf.example.org/telegram/webhook",
+            "telegram_webhook_secret": SECRET,
+            "telegram_api_url": bot_api.base_url,  # type: ignore[attr-defined]
+        }
+    )
+    transport = httpx.MockTransport(fake_engine.handle)
+    with (
+        TestClient(create_app(with_telegram, engine_transport=transport)) as a,
+        TestClient(create_app(shared, engine_transport=transport)) as b,
+    ):
+        for client in (a, b):
+            assert poll_until(lambda c=client: c.app.state.relay.subscribed.is_set())  # type: ignore[attr-defined]
+        post(a, message_update("/human"))
+        email = asyncio.run(_advisor(settings, "tg-elsewhere@example.org", AdvisorRole.ADVISOR))
+        b.post("/console/login", data={"email": email, "password": PASSWORD})
+        csrf = {"x-csrf-token": _csrf(b)}
+        (waiting,) = b.get("/console/api/queue").json()["waiting"]
+        assert b.post(f"/console/api/conversations/{waiting['id']}/claim", headers=csrf).status_code == 200
+        b.post(f"/console/api/conversations/{waiting['id']}/reply", json={"text": "Hi, Mira here."}, headers=csrf)
+
+        def sent() -> list[str]:
+            return [m["text"] for m in bot_api.sent()]
+
+        # Redelivery would take 30 s and more: this comes from A acting on B's relayed event.
+        assert poll_until(lambda: "Hi, Mira here." in sent())
+        assert any("is here for you now" in text for text in sent())
+        stored = a.portal.call(_statuses, a.app.state.sessions)  # type: ignore[attr-defined]
+    assert stored["Hi, Mira here."] == DeliveryStatus.DELIVERED
+    assert sent().count("Hi, Mira here.") == 1
+
+
+async def _statuses(sessions: Any) -> dict[str, DeliveryStatus]:
+    async with sessions() as session:
+        rows = await session.execute(select(Message.text, Message.delivery_status))
+        return {text: status for text, status in rows.all()}
+
+
 async def _queue_old_reply(sessions: Any, text: str) -> None:
     async with sessions() as session:
         conversation = (await session.scalars(select(Conversation).where(Conversation.channel == "telegram"))).one()
