@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | migrate | kb-check | kb-index | advisor add`."""
+"""Command line: `python -m bot run | migrate | kb-check | kb-index | engine-endpoints | advisor add`."""
 
 from __future__ import annotations
 
@@ -54,6 +54,19 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
+def engine_endpoints(settings: Settings) -> int:
+    import yaml
+
+    from bot.engine_endpoints import engine_endpoints as completed
+
+    try:
+        print(yaml.safe_dump(completed(settings), sort_keys=False), end="")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def run(settings: Settings) -> int:
     from bot.stack import run_stack
 
@@ -103,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply database migrations")
     commands.add_parser("kb-check", help="validate knowledge/ (schema, languages, sources, contacts, age)")
     commands.add_parser("kb-index", help="build the knowledge matcher (cached; make train runs it)")
+    commands.add_parser(
+        "engine-endpoints", help="print the engine's endpoints file (with the shared tracker and lock stores if set)"
+    )
     advisor = commands.add_parser("advisor", help="manage advisor accounts").add_subparsers(
         dest="action", required=True
     )
@@ -116,7 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     if args.command == "advisor":
         return advisor_add(settings, args)
-    commands_by_name = {"run": run, "migrate": migrate, "kb-check": kb_check, "kb-index": kb_index}
+    commands_by_name = {
+        "run": run,
+        "migrate": migrate,
+        "kb-check": kb_check,
+        "kb-index": kb_index,
+        "engine-endpoints": engine_endpoints,
+    }
     return commands_by_name[args.command](settings)
 
 

@@ -19,7 +19,16 @@ class Settings(BaseSettings):
         default=f"sqlite:///{PROJECT_ROOT / 'var' / 'glueckauf.db'}",
         description="SQLAlchemy URL; sqlite:///… (default) or postgresql+psycopg://…",
     )
-    engine_url: str = Field(default="http://127.0.0.1:5005", description="Base URL of the Rasa engine")
+    engine_url: str = Field(
+        default="http://127.0.0.1:5005",
+        description="Base URL of the Rasa engine; several comma-separated: each conversation sticks to one, moves on "
+        "when it is unreachable (needs ENGINE_TRACKER_STORE_URL)",
+    )
+    engine_tracker_store_url: str = Field(
+        default="",
+        description="postgresql://user@host:5432/db where the engines keep conversations, so that several engines "
+        "share them; empty: in the engine's memory",
+    )
     engine_timeout_seconds: float = Field(default=20.0, gt=0)
     engine_retry_interval_seconds: float = Field(default=5.0, gt=0)
     public_url: str = Field(default="http://127.0.0.1:8000", description="Where users reach the service")

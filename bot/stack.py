@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from bot.db import upgrade_database
+from bot.engine_endpoints import endpoints_file
 from bot.settings import PROJECT_ROOT, Settings
 
 
@@ -29,6 +30,7 @@ class Stack:
     settings: Settings
     service_port: int = 8000
     engine_port: int = 5005
+    more_engine_ports: tuple[int, ...] = ()  # further engines, sharing the tracker store (ENGINE_TRACKER_STORE_URL)
     host: str = "127.0.0.1"
     log_dir: Path = PROJECT_ROOT / "var" / "log"
     model: Path = PROJECT_ROOT / "models" / "current.tar.gz"
@@ -41,8 +43,18 @@ class Stack:
         return f"http://{self.host}:{self.service_port}"
 
     @property
+    def engine_ports(self) -> tuple[int, ...]:
+        return (self.engine_port, *self.more_engine_ports)
+
+    @property
     def engine_url(self) -> str:
-        return f"http://{self.host}:{self.engine_port}"
+        """ENGINE_URL for the service: every engine, comma-separated."""
+        return ",".join(f"http://{self.host}:{port}" for port in self.engine_ports)
+
+    @staticmethod
+    def engine_name(number: int) -> str:
+        """The process (and log) name of the engine at `engine_ports[number]`."""
+        return "engine" if number == 0 else f"engine-{number + 1}"
 
     def log_path(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
@@ -61,24 +73,29 @@ class Stack:
 
     def start_engine(self) -> None:
         rasa = PROJECT_ROOT / ".venv-engine" / "bin" / "rasa"
-        self._spawn(
-            "engine",
-            [
-                str(rasa),
-                "run",
-                "--enable-api",
-                "--model",
-                str(self.model),
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                "credentials.yml",
-                "--interface",
-                self.host,
-                "--port",
-                str(self.engine_port),
-            ],
-        )
+        try:
+            endpoints = endpoints_file(self.settings, self.log_dir.parent)
+        except ValueError as exc:  # a malformed ENGINE_TRACKER_STORE_URL: said in one line, before anything starts
+            raise StackError(str(exc)) from exc
+        for number, port in enumerate(self.engine_ports):
+            self._spawn(
+                self.engine_name(number),
+                [
+                    str(rasa),
+                    "run",
+                    "--enable-api",
+                    "--model",
+                    str(self.model),
+                    "--endpoints",
+                    str(endpoints),
+                    "--credentials",
+                    "credentials.yml",
+                    "--interface",
+                    self.host,
+                    "--port",
+                    str(port),
+                ],
+            )
 
     def stop_process(self, name: str) -> None:
         """Stops one process (the tests stop the engine to check that nothing is lost)."""
@@ -117,7 +134,7 @@ class Stack:
         )
 
     def wait_ready(self, timeout: float = 180.0, progress: bool = False) -> dict[str, object]:
-        """Polls the service's /ready (which checks database and engine) until both are up."""
+        """Polls the service's /ready (which checks database and engines) until they are up."""
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:
@@ -128,9 +145,16 @@ class Stack:
             try:
                 response = httpx.get(f"{self.service_url}/ready", timeout=5)
                 body = response.json()
-                if response.status_code == 200:
+                checks = body["checks"]
+                engines = checks["engine"].get("engines", [])  # several: wait for each, not just one
+                waiting = [
+                    name
+                    for name, check in checks.items()
+                    if not check["ok"] and check.get("required", True) and not (engines and name == "engine")
+                ]
+                waiting += [self.engine_name(n) for n, engine in enumerate(engines) if not engine["ok"]]
+                if response.status_code == 200 and not waiting:
                     return dict(body)
-                waiting = [name for name, check in body["checks"].items() if not check["ok"]]
                 status = f"waiting for: {', '.join(waiting)}"
             except (httpx.HTTPError, ValueError):
                 status = "waiting for: service"

@@ -48,12 +48,16 @@ def postgres_url() -> Iterator[str]:
     if not postgres_reachable():
         pytest.skip(f"PostgreSQL is not reachable on {POSTGRES_HOST}:{POSTGRES_PORT}")
     schema = f"t_{uuid.uuid4().hex[:12]}"
+    postgres_admin(f'CREATE SCHEMA "{schema}"')
+    yield f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/test?options=-csearch_path%3D{schema}"
+    postgres_admin(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def postgres_admin(statement: str) -> None:
+    """Runs one statement as the superuser in the `test` database, outside a transaction (CREATE DATABASE too)."""
     conninfo = f"host={POSTGRES_HOST} port={POSTGRES_PORT} dbname=test user=postgres"
     with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(f'CREATE SCHEMA "{schema}"')
-    yield f"postgresql+psycopg://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/test?options=-csearch_path%3D{schema}"
-    with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        connection.execute(statement)
 
 
 @pytest.fixture

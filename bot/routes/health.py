@@ -46,6 +46,8 @@ async def ready(
     try:
         status = await engine.status()
         checks["engine"] = {"ok": bool(status.get("model_id")), "model_id": status.get("model_id")}
+        if "engines" in status:  # several: ready while one answers, each shown
+            checks["engine"]["engines"] = status["engines"]
     except EngineUnavailable as exc:
         checks["engine"] = {"ok": False, "error": str(exc)[:200]}
     ok = all(check["ok"] for check in checks.values())

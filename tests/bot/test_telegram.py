@@ -36,9 +36,9 @@ def bot_api() -> Iterator[FakeBotApi]:
     fake.stop()
 
 
-@pytest.fixture
-def telegram(settings: Settings, fake_engine: FakeEngine, bot_api: FakeBotApi) -> Iterator[TestClient]:
-    configured = settings.model_copy(
+def with_telegram(settings: Settings, bot_api: FakeBotApi) -> Settings:
+    """`settings` with Telegram in webhook mode against the fake Bot API."""
+    return settings.model_copy(
         update={
             "telegram_token": "123456:TEST",
             "telegram_webhook_url": "https://glueckauf.example.org/telegram/webhook",
@@ -46,7 +46,11 @@ def telegram(settings: Settings, fake_engine: FakeEngine, bot_api: FakeBotApi) -
             "telegram_api_url": bot_api.base_url,  # type: ignore[attr-defined]
         }
     )
-    app = create_app(configured, engine_transport=httpx.MockTransport(fake_engine.handle))
+
+
+@pytest.fixture
+def telegram(settings: Settings, fake_engine: FakeEngine, bot_api: FakeBotApi) -> Iterator[TestClient]:
+    app = create_app(with_telegram(settings, bot_api), engine_transport=httpx.MockTransport(fake_engine.handle))
     with TestClient(app) as client:
         yield client
 
@@ -291,17 +295,9 @@ def test_an_advisor_reply_through_an_instance_without_telegram_is_sent_at_once(
 ) -> None:
     """Telegram runs on instance A only (polling allows one); the advisor's console request lands on B."""
     shared = settings.model_copy(update={"redis_url": REDIS_URL, "redis_namespace": redis_namespace})
-    with_telegram = shared.model_copy(
-        update={
-            "telegram_token": "123456:TEST",
-            "telegram_webhook_url": "https://glueckauf.example.org/telegram/webhook",
-            "telegram_webhook_secret": SECRET,
-            "telegram_api_url": bot_api.base_url,  # type: ignore[attr-defined]
-        }
-    )
     transport = httpx.MockTransport(fake_engine.handle)
     with (
-        TestClient(create_app(with_telegram, engine_transport=transport)) as a,
+        TestClient(create_app(with_telegram(shared, bot_api), engine_transport=transport)) as a,
         TestClient(create_app(shared, engine_transport=transport)) as b,
     ):
         for client in (a, b):

@@ -1,0 +1,128 @@
+"""Several engines: a conversation sticks to one and moves on only when the request cannot have reached it."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import httpx
+import pytest
+
+from bot.engine_client import EngineClient, EngineUnavailable
+from bot.engine_endpoints import engine_endpoints
+from bot.settings import Settings
+
+A, B = "http://engine-a.test:5005", "http://engine-b.test:5005"
+
+
+class Engines:
+    """Stands in for the engines' HTTP endpoints: records who got each turn; `down` refuses connections, `slow`
+    times out after the request was sent (the turn may have run)."""
+
+    def __init__(self) -> None:
+        self.turns: list[str] = []
+        self.down: set[str] = set()
+        self.slow: set[str] = set()
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        engine = f"{request.url.scheme}://{request.url.host}:{request.url.port}"
+        if engine in self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        if request.url.path == "/status":
+            return httpx.Response(200, json={"model_id": "m1"})
+        self.turns.append(engine)
+        if engine in self.slow:
+            raise httpx.ReadTimeout("timed out", request=request)
+        return httpx.Response(200, json=[{"recipient_id": "x", "text": f"from {engine}"}])
+
+
+@pytest.fixture
+def engines() -> Engines:
+    return Engines()
+
+
+def client(engines: Engines) -> EngineClient:
+    return EngineClient(f"{A}, {B}/", 5, httpx.MockTransport(engines.handle))
+
+
+async def test_each_conversation_sticks_to_one_engine_and_the_load_is_spread(engines: Engines) -> None:
+    http = client(engines)
+    for number in range(40):
+        for _ in range(3):
+            await http.send(f"conversation-{number}", "hallo", {})
+    per_conversation = [engines.turns[i : i + 3] for i in range(0, len(engines.turns), 3)]
+    assert all(len(set(turns)) == 1 for turns in per_conversation)
+    assert min(Counter(engines.turns).values()) >= 30  # of 120 turns, neither engine idles
+    await http.aclose()
+
+
+async def test_an_unreachable_engine_is_skipped(engines: Engines) -> None:
+    http = client(engines)
+    first, second = http.order("c")
+    engines.down.add(first)
+    (reply,) = await http.send("c", "hallo", {})
+    assert reply.text == f"from {second}" and engines.turns == [second]
+    engines.down.add(second)
+    with pytest.raises(EngineUnavailable, match="connection refused"):
+        await http.send("c", "hallo", {})
+    await http.aclose()
+
+
+async def test_a_turn_that_may_have_run_is_not_sent_to_another_engine(engines: Engines) -> None:
+    http = client(engines)
+    first, _ = http.order("c")
+    engines.slow.add(first)
+    with pytest.raises(EngineUnavailable):
+        await http.send("c", "hallo", {})
+    assert engines.turns == [first]  # the message stays queued; the retry loop sends it again later
+    await http.aclose()
+
+
+async def test_status_is_ready_while_one_engine_answers_and_shows_each(engines: Engines) -> None:
+    http = client(engines)
+    engines.down.add(A)
+    status = await http.status()
+    assert status["model_id"] == "m1"
+    assert status["engines"] == [{"url": A, "ok": False}, {"url": B, "ok": True}]
+    engines.down.add(B)
+    with pytest.raises(EngineUnavailable):
+        await http.status()
+    await http.aclose()
+
+
+def test_an_empty_engine_url_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(ValueError, match="ENGINE_URL is empty"):
+        EngineClient(" , ", 5)
+
+
+def test_endpoints_add_the_shared_stores_only_when_configured() -> None:
+    plain = Settings(engine_tracker_store_url="", redis_url="redis://cache:6380/2")
+    assert "tracker_store" not in engine_endpoints(plain) and "lock_store" not in engine_endpoints(plain)
+    shared = Settings(
+        engine_tracker_store_url="postgresql+psycopg://rasa:s%40cret@db:5433/trackers",
+        redis_url="redis://:pw@cache:6380/2",
+        redis_namespace="glueckauf-prod",
+    )
+    endpoints = engine_endpoints(shared)
+    assert endpoints["tracker_store"] == {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "db",
+        "port": 5433,
+        "db": "trackers",
+        "username": "rasa",
+        "password": "s@cret",
+    }
+    assert endpoints["lock_store"] == {
+        "type": "redis",
+        "url": "cache",
+        "port": 6380,
+        "db": 2,
+        "password": "pw",
+        "key_prefix": "glueckaufprod",
+    }
+    assert endpoints["action_endpoint"]["url"] == "${ACTION_ENDPOINT_URL}"  # Rasa still fills these in
+
+
+def test_a_tracker_store_url_that_is_not_postgresql_is_refused() -> None:
+    with pytest.raises(ValueError, match="postgresql://"):
+        engine_endpoints(Settings(engine_tracker_store_url="sqlite:///rasa.db"))
