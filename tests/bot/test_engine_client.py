@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bot.engine_client import EngineClient, EngineUnavailable
 from bot.engine_endpoints import engine_endpoints
 from bot.settings import Settings
+from bot.stack import Stack, StackError
 
 A, B = "http://engine-a.test:5005", "http://engine-b.test:5005"
 
@@ -126,3 +128,10 @@ def test_endpoints_add_the_shared_stores_only_when_configured() -> None:
 def test_a_tracker_store_url_that_is_not_postgresql_is_refused() -> None:
     with pytest.raises(ValueError, match="postgresql://"):
         engine_endpoints(Settings(engine_tracker_store_url="sqlite:///rasa.db"))
+
+
+def test_make_run_stops_with_one_line_on_a_malformed_tracker_store_url(tmp_path: Path) -> None:
+    stack = Stack(Settings(engine_tracker_store_url="mysql://db/rasa"), log_dir=tmp_path / "log")
+    with pytest.raises(StackError, match="ENGINE_TRACKER_STORE_URL must look like postgresql://"):
+        stack.start_engine()
+    assert stack.processes == {}  # no engine was started with a half-written configuration
