@@ -36,6 +36,17 @@ def _word_start(folded: str, names: dict[str, str]) -> tuple[str, int, int] | No
     return None
 
 
+# Prepositions that stand before a place name in our languages ("in", "aus", "в", "w", "în", "في", "در", …).
+_PREPOSITIONS = (
+    "in im aus nach bei für fuer von vom zum zur um at from to near around à a de du des en dans près vers "
+    "w we z ze do koło pod în din la lângă в во из у з із під под около біля возле في فى من إلى الى قرب در به از "
+    "nähe naehe"
+)
+_PREPOSITION_BEFORE = re.compile(
+    r"(?:^|(?<=\s))(?:" + "|".join(re.escape(word) for word in _PREPOSITIONS.split()) + r")$", re.IGNORECASE
+)
+
+
 class PlaceRecognizer:
     def __init__(self, places_file: Path) -> None:
         data = yaml.safe_load(places_file.read_text(encoding="utf-8")) or {}
@@ -80,9 +91,15 @@ class PlaceRecognizer:
         return found[0] if found else None
 
     def without_places(self, text: str) -> str:
-        """The text with place names cut out: the knowledge matcher should match the question, not the city."""
+        """The text with place names cut out: the knowledge matcher should match the question, not the city. The
+        preposition before a place goes too ("Wo melde ich mich in Witten an?" becomes "Wo melde ich mich an?", not
+        "… mich in an?", which resembled other questions more than the one asked)."""
         for place in sorted(self.find(text), key=lambda p: -p.start):
-            text = text[: place.start] + " " + text[place.end :]
+            before = text[: place.start].rstrip()
+            preposition = _PREPOSITION_BEFORE.search(before)
+            if preposition:
+                before = before[: preposition.start()]
+            text = before + " " + text[place.end :]
         return " ".join(text.split())
 
     def city(self, text: str) -> str | None:

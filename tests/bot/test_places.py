@@ -54,3 +54,20 @@ def test_towns_outside_the_region_are_recognised(places: PlaceRecognizer, text: 
 
 def test_two_different_cities_give_no_single_city(places: PlaceRecognizer) -> None:
     assert places.city("Ich wohne in Herne und arbeite in Bochum") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "without"),
+    [
+        ("Wo melde ich mich in Witten an?", "Wo melde ich mich an?"),  # not "… mich in an?"
+        ("где Ausländerbehörde в Бохуме?", "где Ausländerbehörde ?"),
+        ("أين مكتب الأجانب في بوخوم؟", "أين مكتب الأجانب ؟"),
+        ("Mieszkam w Bochumie i szukam pracy", "Mieszkam i szukam pracy"),
+        ("Bürgerzentrum Herne Wohnsitz anmelden", "Bürgerzentrum Wohnsitz anmelden"),
+        ("Winter in Deutschland", "Winter in Deutschland"),  # no place: every word stays
+    ],
+)
+def test_the_matcher_sees_the_question_without_the_place_and_its_preposition(
+    places: PlaceRecognizer, text: str, without: str
+) -> None:
+    assert places.without_places(text) == without
