@@ -106,7 +106,9 @@ def main() -> int:
     print(table(headers, rows))
     print(f"\nlatency per question: p50 {percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} ms")
 
-    threshold_rows = sweep(services, questions, index_module, "CONFIDENT_PROBABILITY", (0.4, 0.5, 0.6, 0.7, 0.75, 0.8))
+    threshold_rows = sweep(
+        services, questions, index_module, "CONFIDENT_PROBABILITY", (0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9)
+    )
     print()
     print(table(["threshold", "top-1", "not sure", "wrong"], [[t, *rates(r["all"])] for t, r in threshold_rows]))
     offer_rows = sweep(services, questions, answering, "SUGGEST_PROBABILITY", (0.1, 0.15, 0.2, 0.3, 0.4))
