@@ -98,13 +98,13 @@ def create_app(
             app.state.delivery.register("telegram", app.state.telegram)
             await app.state.telegram.start()
             log.info("telegram: %s mode", "webhook" if settings.telegram_webhook_url else "polling")
-        background = [asyncio.create_task(app.state.router.run_retry_loop(settings.engine_retry_interval_seconds))]
-        if app.state.telegram is not None:  # replies stored by instances without Telegram are sent from here
-            background.append(asyncio.create_task(app.state.delivery.push_for_other_instances(sessions)))
         relay = RedisRelay(events, redis, f"{settings.redis_namespace}:events") if redis is not None else None
         app.state.relay = relay
         if relay is not None:
             await relay.start()
+        background = [asyncio.create_task(app.state.router.run_retry_loop(settings.engine_retry_interval_seconds))]
+        if app.state.telegram is not None:  # replies stored by instances without Telegram are sent from here
+            background.append(asyncio.create_task(app.state.delivery.push_for_other_instances(sessions)))
         try:
             yield
         finally:
@@ -116,6 +116,7 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await app.state.router.finish()  # before the engine client and the database close under it
             await engine_client.aclose()
             await database.dispose()
             if redis is not None:

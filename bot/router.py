@@ -52,6 +52,25 @@ class MessageRouter:
         self._delivery = delivery
         self._clock = clock
         self._locks = locks or DispatchLocks()
+        self._in_background: set[asyncio.Task[list[Message]]] = set()
+
+    def dispatch_soon(self, conversation_id: str) -> None:
+        """Dispatches without waiting (the widget: replies reach the socket through the bus). The task is kept until
+        it ends, and `finish` waits for it before the database goes away."""
+        task = asyncio.create_task(self.dispatch(conversation_id))
+        self._in_background.add(task)
+        task.add_done_callback(self._in_background.discard)
+
+    async def finish(self, timeout: float = 10.0) -> None:
+        """At shutdown: lets running dispatches end (their messages are stored), then cancels what is left; what they
+        had not sent to the engine stays queued and is retried on the next start."""
+        if not self._in_background:
+            return
+        running = set(self._in_background)
+        _, pending = await asyncio.wait(running, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
 
     async def dispatch(self, conversation_id: str) -> list[Message]:
         """Send the conversation's queued user messages to the engine; store the replies and hand them to the

@@ -98,7 +98,6 @@ async def conversation_socket(
     # Last message id sent, queue place shown, and whether this conversation's own messages may have changed.
     state: dict[str, Any] = {"last": 0, "position": None, "own": False}
     wake = asyncio.Event()
-    background: set[asyncio.Task[Any]] = set()
 
     async def push_new() -> None:
         async with app.state.sessions() as session:
@@ -184,9 +183,7 @@ async def conversation_socket(
             await websocket.send_json({"type": "error", "id": client_id, "code": exc.code, "message": text})
             return
         await websocket.send_json({"type": "ack", "id": client_id, "message": _out(message), "language": language})
-        dispatching = asyncio.create_task(app.state.router.dispatch(conversation_id))  # replies come via the bus
-        background.add(dispatching)
-        dispatching.add_done_callback(background.discard)
+        app.state.router.dispatch_soon(conversation_id)  # replies come via the bus
 
     def language_of(conv: Conversation) -> str:
         return conv.language or app.state.settings.default_language

@@ -10,10 +10,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect
 
 from bot.app import create_app
-from bot.models import AdvisorRole
+from bot.db import create_database_engine, create_session_factory
+from bot.models import AdvisorRole, Message
 from bot.routes.widget import WIDGET_JS
 from bot.settings import Settings
 from tests.bot.test_handoff import PASSWORD, _advisor, _csrf
@@ -190,3 +192,30 @@ def test_a_reply_stored_on_another_instance_reaches_the_socket(
                 texts.append(socket.receive_json()["message"]["text"])
             assert texts == ["Hallo", "echo: Hallo"]
         assert a.get("/ready").json()["checks"]["redis"] == {"ok": True, "required": False}
+
+
+def test_shutting_down_lets_the_engine_finish_answering_a_socket_message(
+    settings: Settings, fake_engine: FakeEngine
+) -> None:
+    """The user writes and closes the tab; the service stops while the engine is still answering. The reply is
+    stored (the dispatch was left running unwatched and died with the event loop; the shutdown could hang)."""
+
+    async def slow_engine(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.5)
+        return fake_engine.handle(request)
+
+    with TestClient(create_app(settings, engine_transport=httpx.MockTransport(slow_engine))) as client:
+        conversation = client.post("/api/conversations", json={"language": "de"}).json()
+        with client.websocket_connect(f"/ws/conversations/{conversation['id']}?token={conversation['token']}") as s:
+            s.send_json({"type": "message", "id": "bye", "text": "Hallo"})
+            assert frames_until(s, "ack")[-1]["id"] == "bye"
+    assert asyncio.run(_texts(settings)) == ["Hallo", "echo: Hallo"]
+
+
+async def _texts(settings: Settings) -> list[str]:
+    engine = create_database_engine(settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            return list((await session.scalars(select(Message.text).order_by(Message.id))).all())
+    finally:
+        await engine.dispose()
