@@ -74,5 +74,7 @@ def endpoints_file(settings: Settings, directory: Path) -> Path:
         return BASE
     path = directory / "engine-endpoints.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)  # it may hold the database's and Redis' passwords: readable by this user only
+    path.chmod(0o600)
     path.write_text(yaml.safe_dump(engine_endpoints(settings), sort_keys=False), encoding="utf-8")
     return path

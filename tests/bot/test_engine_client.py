@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bot.engine_client import EngineClient, EngineUnavailable
-from bot.engine_endpoints import engine_endpoints
+from bot.engine_endpoints import endpoints_file, engine_endpoints
 from bot.settings import Settings
 from bot.stack import Stack, StackError
 
@@ -135,3 +135,11 @@ def test_make_run_stops_with_one_line_on_a_malformed_tracker_store_url(tmp_path:
     with pytest.raises(StackError, match="ENGINE_TRACKER_STORE_URL must look like postgresql://"):
         stack.start_engine()
     assert stack.processes == {}  # no engine was started with a half-written configuration
+
+
+def test_the_completed_endpoints_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    settings = Settings(engine_tracker_store_url="postgresql://rasa:secret@db:5432/trackers")
+    path = endpoints_file(settings, tmp_path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert "secret" in path.read_text()
+    assert endpoints_file(Settings(engine_tracker_store_url=""), tmp_path).name == "endpoints.yml"  # nothing to add
