@@ -38,13 +38,12 @@ class Delivery:
     async def deliver(self, conversation: Conversation, message: Message) -> None:
         """Announces the stored message and pushes it if this instance serves the conversation's channel. If not
         (Telegram polled by another instance), `pushed_here` is false and the instance that serves it sends it."""
-        adapter = self._adapters.get(conversation.channel)
         self._events.publish(
             "user_message_ready",
             conversation_id=conversation.id,
             message_id=message.id,
             channel=conversation.channel,
-            pushed_here=adapter is not None,
+            pushed_here=conversation.channel in self._adapters,
         )
         await self._push(conversation, message)
 
