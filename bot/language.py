@@ -56,7 +56,7 @@ class Detection:
     method: str
 
 
-NON_LATIN_SHARE = 0.25  # this much Arabic or Cyrillic in a message decides its script
+NON_LATIN_SHARE = 1 / 3  # this share of words in Arabic or Cyrillic letters decides a message's script
 # Chat messages are short and colloquial ("merciii", "хай щастить"): a character model trained on our own NLU data
 # knows them better than lingua, which was trained on running text. `make bench-language` chose the weights.
 CHAT_MODEL_WEIGHT = 0.1
@@ -123,6 +123,11 @@ def _script(char: str) -> str:
         if name.startswith(script):
             return script.lower()
     return "other"
+
+
+def _word_script(word: str) -> str:
+    """The script most of the word's letters are in."""
+    return Counter(_script(c) for c in word if c.isalpha()).most_common(1)[0][0]  # every word has letters (_TOKEN)
 
 
 def training_examples(nlu_dir: Path, languages: Iterable[str] = SUPPORTED_LANGUAGES) -> list[tuple[str, str]]:
@@ -328,13 +333,15 @@ class LanguageDetector:
             best = self._statistical(normalised, candidates=owners)
             return Detection(best.language, min(best.confidence, 0.6), "lexicon+statistics")
         content = " ".join(words)
-        scripts = Counter(_script(c) for c in content if c.isalpha())  # every word has letters (see _TOKEN)
+        # Counted in words, not letters: one long German word must not outweigh the Russian around it ("Что такое
+        # Anerkennungspartnerschaft?" has more Latin letters than Cyrillic ones).
+        scripts = Counter(_word_script(w) for w in words)
         script, _ = scripts.most_common(1)[0]
         other = [(name, n) for name, n in scripts.most_common() if name in ("arabic", "cyrillic")]
-        if script == "latin" and other and other[0][1] >= NON_LATIN_SHARE * sum(scripts.values()):
+        if script == "latin" and other and other[0][1] >= NON_LATIN_SHARE * len(words):
             # "أين يقع Welcome Office في بوخوم؟": Latin words inside Arabic or Cyrillic text are names and terms.
             script = other[0][0]
-            content = " ".join(w for w in content.split() if not all(_script(c) == "latin" for c in w if c.isalpha()))
+            content = " ".join(w for w in words if _word_script(w) != "latin")
         letters = set(content)
         if script == "arabic":
             return self._pick("fa", "ar", letters & _PERSIAN_ONLY, letters & _ARABIC_ONLY, content)

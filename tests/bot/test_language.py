@@ -62,6 +62,24 @@ def test_german_office_name_does_not_switch_a_russian_conversation(detector: Lan
     assert conversation_language("ru", detection) == "ru"
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Что это Wohnungsgeberbestätigung?", "ru"),
+        ("Що це Fiktionsbescheinigung?", "uk"),
+        ("من يعطي Wohnungsgeberbestätigung؟", "ar"),
+        ("Fiktionsbescheinigung چیه؟", "fa"),
+    ],
+)
+def test_a_long_german_word_does_not_outweigh_the_sentence_around_it(
+    detector: LanguageDetector, text: str, language: str
+) -> None:
+    """The word has more letters than the rest of the message together: scripts are counted per word."""
+    detection = detector.detect(text)
+    assert detection.language == language, detection
+    assert conversation_language(language, detection) == language
+
+
 def test_switch_only_on_confident_detection() -> None:
     assert conversation_language("de", Detection("en", 0.95, "lingua")) == "en"
     assert conversation_language("de", Detection("en", 0.5, "lingua")) == "de"
