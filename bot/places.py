@@ -7,12 +7,13 @@ pipeline is enough: there is nothing to learn, only names to match, in any scrip
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import spacy
 import yaml
+
+from bot.text import fold
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,6 @@ class Place:
     text: str
     start: int
     end: int
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFC", text).casefold()
 
 
 def _word_start(folded: str, names: dict[str, str]) -> tuple[str, int, int] | None:
@@ -54,11 +51,11 @@ class PlaceRecognizer:
         self._city_names: dict[str, str] = {}
         for city, info in (data.get("cities") or {}).items():
             for name in info.get("names") or []:
-                self._city_names[_fold(str(name))] = city
+                self._city_names[fold(str(name))] = city
             for name in [*(info.get("names") or []), *(info.get("districts") or [])]:
-                self._names[_fold(str(name))] = city
+                self._names[fold(str(name))] = city
         # Towns outside the region: folded name -> the name to show ("дортмунд" -> "Dortmund").
-        self._elsewhere = {_fold(str(name)): str(names[0]) for names in data.get("elsewhere") or [] for name in names}
+        self._elsewhere = {fold(str(name)): str(names[0]) for names in data.get("elsewhere") or [] for name in names}
         self._nlp = spacy.blank("xx")
         ruler = self._nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
         patterns = [{"label": "CITY", "pattern": name, "id": city} for name, city in self._names.items()]
@@ -70,13 +67,15 @@ class PlaceRecognizer:
         return [*self._names, *self._elsewhere]
 
     def find(self, text: str) -> list[Place]:
-        doc = self._nlp(text)
-        found = [Place(ent.ent_id_, ent.text, ent.start_char, ent.end_char) for ent in doc.ents]
+        doc = self._nlp(text.replace("İ", "I"))  # spaCy's LOWER would make "i̇" of it (see fold)
+        found = [
+            Place(ent.ent_id_, text[ent.start_char : ent.end_char], ent.start_char, ent.end_char) for ent in doc.ents
+        ]
         if found:
             return found
         # City names with a suffix we did not list ("Herneliyim", "Bochumer") still start a word. Districts are left
         # out here: as word parts they are common German words ("Badewanne", "Lindenstraße").
-        found_prefix = _word_start(_fold(text), self._city_names)
+        found_prefix = _word_start(fold(text), self._city_names)
         if found_prefix is None:
             return []
         city, start, end = found_prefix
@@ -87,7 +86,7 @@ class PlaceRecognizer:
         one of ours."""
         if self.find(text):
             return None
-        found = _word_start(_fold(text), self._elsewhere)
+        found = _word_start(fold(text), self._elsewhere)
         return found[0] if found else None
 
     def without_places(self, text: str) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 import yaml
+
+from bot.text import fold
 
 
 class UrgencyDetector:
@@ -17,8 +18,9 @@ class UrgencyDetector:
 
     @staticmethod
     def _fold(text: str) -> str:
-        return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+        return " ".join(fold(text).split())
 
     def is_urgent(self, text: str) -> bool:
-        folded = self._fold(text)
-        return any(term in folded for term in self._terms)
+        """Also with a Turkish keyboard's capitals: "SINIR DIŞI" is "sınır dışı" ("I" is dotless "ı" there)."""
+        variants = {self._fold(text), self._fold(text.replace("I", "ı"))}
+        return any(term in folded for folded in variants for term in self._terms)

@@ -15,7 +15,6 @@ import hashlib
 import logging
 import os
 import re
-import unicodedata
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import yaml
 
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.schema import Entry
+from bot.text import fold
 from engine.embedding import Embedder
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ CONFIDENT_PROBABILITY = 0.85
 FEATURE_SCALE = 8.0  # e5 vectors are unit length; a larger scale lets the softmax become decisive
 NGRAM_WEIGHT = 2.0  # relative weight of the character n-gram block
 NGRAM_DIMENSIONS = 2**13
+NGRAM_FOLDING = 2  # how words are folded before their n-grams are hashed (2: bot.text.fold); part of the cache key
 REGULARISATION_C = 10.0
 EPOCHS = 1600  # enough to converge: 400 left 6 % of the entries' own questions below the threshold
 LEARNING_RATE = 0.5
@@ -117,7 +118,7 @@ def char_ngrams(texts: list[str]) -> np.ndarray:
     """Hashed character 3–5-grams of each word, L2-normalised: robust to typos and compound words."""
     vectors = np.zeros((len(texts), NGRAM_DIMENSIONS), dtype=np.float32)
     for row, text in enumerate(texts):
-        for word in re.findall(r"\w+", unicodedata.normalize("NFC", text).casefold()):
+        for word in re.findall(r"\w+", fold(text)):
             padded = f" {word} "
             for n in (3, 4, 5):
                 for i in range(len(padded) - n + 1):
@@ -190,7 +191,16 @@ class KnowledgeIndex:
         return self._embedder
 
     def _trained(self, texts: list[str], labels: np.ndarray, cache_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
-        knobs = (FEATURE_SCALE, NGRAM_WEIGHT, NGRAM_DIMENSIONS, REGULARISATION_C, EPOCHS, LEARNING_RATE, MOMENTUM)
+        knobs = (
+            FEATURE_SCALE,
+            NGRAM_WEIGHT,
+            NGRAM_DIMENSIONS,
+            NGRAM_FOLDING,
+            REGULARISATION_C,
+            EPOCHS,
+            LEARNING_RATE,
+            MOMENTUM,
+        )
         settings = "/".join(map(str, knobs))
         content = "\x00".join([type(self._embedder).__name__, settings, *texts, labels.tobytes().hex()])
         key = hashlib.sha256(content.encode()).hexdigest()[:20]

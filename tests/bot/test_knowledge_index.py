@@ -4,11 +4,13 @@ an?"."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bot.app import build_dialogue_services
 from bot.dialogue import DialogueServices
 from bot.i18n import catalog_for
+from bot.knowledge.index import char_ngrams
 from bot.knowledge.schema import REQUIRED_LANGUAGES
 from bot.settings import Settings
 
@@ -29,3 +31,8 @@ def test_every_entry_answers_its_first_question_in_every_language(services: Dial
                 best = result.best.entry.id if result.best else None
                 missed.append((entry.id, language, question, best, round(result.best.score, 2) if result.best else 0))
     assert missed == []
+
+
+def test_a_turkish_capital_i_gives_the_same_letter_features_as_a_small_one() -> None:
+    """Python lower-cases "İ" to "i" plus a combining dot, which split "İkamet" into "i" and "kamet"."""
+    assert np.array_equal(char_ngrams(["İKAMET İZNİ"]), char_ngrams(["ikamet izni"]))

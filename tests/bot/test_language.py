@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import Detection, LanguageDetector, conversation_language, training_examples
+from bot.language import Detection, LanguageDetector, conversation_language, normalise, training_examples
 from bot.settings import PROJECT_ROOT, Settings
 
 
@@ -191,3 +191,10 @@ def test_no_held_out_message_is_taken_for_keyboard_mashing(detector: LanguageDet
     """The messages of tests/nlu were written by people, in every language: none of them is mashing."""
     mistaken = [text for _, text in training_examples(PROJECT_ROOT / "tests" / "nlu") if detector.is_gibberish(text)]
     assert mistaken == []
+
+
+def test_words_stay_whole_with_marks_lower_casing_leaves() -> None:
+    """Turkish "İ" lower-cases to "i" plus a combining dot and Arabic may carry short vowels: neither splits a word."""
+    assert normalise("İkamet İzni") == "ikamet izni"
+    assert normalise("شُكْرًا جَزِيلًا") == "شكرا جزيلا"
+    assert normalise("Ça va très bien") == "ça va très bien"

@@ -24,10 +24,19 @@ def places() -> PlaceRecognizer:
         ("Herneliyim, iş arıyorum", "herne"),
         ("أين مكتب الأجانب في بوخوم؟", "bochum"),
         ("Mieszkam w Bochumie", "bochum"),
+        ("WİTTEN'DE OTURUYORUM", "witten"),  # a Turkish keyboard's caps lock: "İ", not "I"
+        ("HATTİNGEN", "hattingen"),
+        ("WANNE-EİCKEL", "herne"),
     ],
 )
 def test_recognises_cities_and_districts_in_any_script(places: PlaceRecognizer, text: str, city: str) -> None:
     assert places.city(text) == city
+
+
+def test_a_place_found_by_its_prefix_is_cut_where_it_stands(places: PlaceRecognizer) -> None:
+    """Folding keeps every letter's position: "ß" before the name once shifted the cut by one letter."""
+    [place] = places.find("Große Straße, Bochumer Innenstadt")
+    assert place.text == "Bochum"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,34 @@
+"""Urgency or distress in a message (knowledge/i18n/urgency.yml): the bot offers an advisor at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import Settings
+from bot.urgency import UrgencyDetector
+
+
+@pytest.fixture(scope="module")
+def urgency() -> UrgencyDetector:
+    return UrgencyDetector(Settings().knowledge_dir / "i18n" / "urgency.yml")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mir droht die Abschiebung, was soll ich tun?",
+        "My visa expires next week and nobody answers",
+        "Vizem bitiyor, ne yapmalıyım?",
+        "VİZEM BİTİYOR",  # a Turkish keyboard's capital dotted İ
+        "SINIR DIŞI EDİLECEĞİM",  # and its capital I, which is dotless ı in lower case
+        "Мне негде спать",
+        "Роботодавець забрали паспорт",
+    ],
+)
+def test_urgency_is_recognised_in_any_language_and_case(urgency: UrgencyDetector, text: str) -> None:
+    assert urgency.is_urgent(text)
+
+
+@pytest.mark.parametrize("text", ["Wo melde ich mich in Witten an?", "İKAMET İZNİ NEREDEN ALINIR?", "Hallo", ""])
+def test_ordinary_questions_are_not_urgent(urgency: UrgencyDetector, text: str) -> None:
+    assert not urgency.is_urgent(text)
