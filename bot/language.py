@@ -46,7 +46,8 @@ _GERMAN_TERMS = frozenset(
 )
 _ENTITY = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 _LINK = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+")
-_LOOSE_MARKS = re.compile("[\u0300-\u036f\u064b-\u065f\u0670]")  # combining accents left after NFC; harakat
+# Combining accents left after NFC, Arabic short vowels (harakat) and the tatweel stretching words ("شكـــرا").
+_LOOSE_MARKS = re.compile("[\u0300-\u036f\u064b-\u065f\u0670\u0640]")
 _TOKEN = re.compile(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", re.UNICODE)
 
 
@@ -97,7 +98,7 @@ _PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
 def normalise(text: str) -> str:
     """Lower-case words only: links and e-mail addresses say nothing about the writer's language. Marks that no
     letter absorbs would split a word: the dot that lower-casing leaves on Turkish "İ" ("İkamet" → "i̇kamet") and
-    Arabic short vowels ("شُكْرًا"), which word lists leave out."""
+    Arabic short vowels ("شُكْرًا"), which word lists leave out, as they leave out the tatweel."""
     lowered = unicodedata.normalize("NFC", text).casefold()
     return " ".join(_TOKEN.findall(_LINK.sub(" ", _LOOSE_MARKS.sub("", lowered))))
 

@@ -197,4 +197,5 @@ def test_words_stay_whole_with_marks_lower_casing_leaves() -> None:
     """Turkish "İ" lower-cases to "i" plus a combining dot and Arabic may carry short vowels: neither splits a word."""
     assert normalise("İkamet İzni") == "ikamet izni"
     assert normalise("شُكْرًا جَزِيلًا") == "شكرا جزيلا"
+    assert normalise("شكـــرا") == "شكرا"
     assert normalise("Ça va très bien") == "ça va très bien"
