@@ -35,6 +35,10 @@ _ARABIC_ONLY = set("ةكيىأإؤ")
 _UKRAINIAN_ONLY = set("іїєґ")
 _RUSSIAN_ONLY = set("ыэъё")
 
+# Latin letters that of all the languages we know (UNSUPPORTED_KNOWN too) only ours write: Turkish ı ğ ş, German ß,
+# Spanish ñ, Polish ł ą ę ż ź ś, Romanian ș ț (and ţ, typed for ț). Vietnamese writes ă and â, so they are not here.
+_OURS_ONLY = set("ığşßñłąężźśșțţ")
+
 # German terms users keep in German whatever language they write in.
 _GERMAN_TERMS = frozenset(
     """
@@ -376,6 +380,8 @@ class LanguageDetector:
         """A confident detection of a language we do not offer ("Dove posso registrarmi?")."""
         if script == "latin" and len(text.split()) < 3:
             return None
+        if set(text) & _OURS_ONLY:
+            return None  # "ikamet iznimi nerede uzatırım" read as Croatian to the trigrams; Croatian has no "ı"
         words = text.split()
         frequencies = self._word_frequencies
         if max(sum(w in frequencies[c] for w in words) for c in self.languages) >= OUR_WORDS_SHARE * len(words):

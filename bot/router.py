@@ -26,6 +26,7 @@ from bot.i18n import Catalog
 from bot.insights.events import record_turn
 from bot.models import Conversation, ConversationState, DeliveryStatus, Direction, Message, SenderKind, utcnow
 from bot.office_hours import OfficeHours
+from bot.text import unshouted
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,8 @@ class MessageRouter:
                     await session.commit()
                     continue
                 try:
-                    answers = await self._engine.send(conversation.id, inbound.text, _metadata(conversation))
+                    question = unshouted(inbound.text, inbound.language or conversation.language)
+                    answers = await self._engine.send(conversation.id, question, _metadata(conversation))
                 except EngineUnavailable as exc:
                     log.warning("engine unavailable for %s: %s", conversation_id, exc)
                     inbound.attempts += 1

@@ -56,6 +56,24 @@ def test_message_reaches_engine_with_metadata_and_reply_is_stored(
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "understood"),
+    [
+        ("WO MELDE ICH MICH IN WITTEN AN?", "wo melde ich mich in witten an?"),
+        ("İKAMET İZNİMİ NEREDE UZATIRIM?", "ikamet iznimi nerede uzatırım?"),  # Turkish capitals' small letters
+        ("Ich brauche einen WBS", "Ich brauche einen WBS"),
+    ],
+)
+def test_a_message_in_capitals_reaches_the_engine_in_small_letters_and_is_stored_as_written(
+    client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine, text: str, understood: str
+) -> None:
+    """The NLU and the knowledge matcher learnt from ordinary writing: in capitals, "Wo melde ich mich an?" was
+    "not sure"."""
+    assert send(client, conversation, text).status_code == 200
+    assert [m["message"] for m in fake_engine.received] == [understood]
+    assert history(client, conversation)[0]["text"] == text
+
+
 def test_language_is_detected_and_passed_to_the_engine(
     client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine
 ) -> None:

@@ -157,6 +157,8 @@ def test_a_chat_word_many_languages_use_does_not_switch(detector: LanguageDetect
         ("no lo sé todavía", "es"),
         ("hasta luego amigos", "es"),
         ("dzięki za pomoc wielką", "pl"),
+        ("ikamet iznimi nerede uzatırım?", "tr"),  # inflected words the lists lack; trigrams said Croatian
+        ("Gdje se mogu prijaviti u Bochumu?", "hr"),
     ],
 )
 def test_unsupported_languages_are_told_apart_from_ours(detector: LanguageDetector, text: str, language: str) -> None:

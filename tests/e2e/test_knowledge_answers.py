@@ -30,6 +30,11 @@ ACCEPTANCE = [
         None,
     ),
 ]
+# The same questions as users write them with caps lock on (a Turkish keyboard's "İ" included).
+IN_CAPITALS = [
+    ("WO MELDE ICH MICH IN WITTEN AN?", {}, "de", "address-registration", "witten"),
+    ("HATTİNGEN'DE İKAMET İZNİMİ NEREDE UZATIRIM?", {}, "tr", "residence-permit", "hattingen"),
+]
 
 
 def ask(stack: Stack, text: str, start: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +50,7 @@ def ask(stack: Stack, text: str, start: dict[str, Any]) -> dict[str, Any]:
     return reply
 
 
-@pytest.mark.parametrize(("question", "start", "language", "entry_id", "city"), ACCEPTANCE)
+@pytest.mark.parametrize(("question", "start", "language", "entry_id", "city"), ACCEPTANCE + IN_CAPITALS)
 def test_acceptance_question_gets_the_right_entry_with_source_and_contact(
     stack: Stack, question: str, start: dict[str, Any], language: str, entry_id: str, city: str | None
 ) -> None:
