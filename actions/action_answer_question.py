@@ -1,7 +1,10 @@
-"""Answers a question from the curated knowledge base, asks for the city first when the answer depends on it."""
+"""Answers a question from the curated knowledge base, asks for the city first when the answer depends on it; a
+follow-up that names the city and means nothing alone answers the question that waited for it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -27,6 +30,16 @@ class ActionAnswerQuestion(Action):
         question = str((tracker.latest_message or {}).get("text") or "")
         failed = int(tracker.get_slot("failed_turns") or 0)
         outcome = await run_in_threadpool(answer_question, self.services, question, turn, failed)
+        pending = tracker.get_slot("pending_question")
+        city = self.services.places.city(question)
+        if pending and city and outcome.kind == "not_sure":
+            # Asked "which city?", the user wrote a sentence with it ("а где его взять в Херне?"): a follow-up
+            # that means nothing alone answers the question that waited for the city.
+            question = str(pending)
+            outcome = await run_in_threadpool(
+                partial(answer_question, city_chosen=True), self.services, question, replace(turn, city=city), failed
+            )
+            outcome = replace(outcome, city=outcome.city or city)
         return self.respond(dispatcher, turn, question, failed, outcome)
 
     def respond(

@@ -112,6 +112,34 @@ def test_city_specific_question_without_city_asks_for_it_then_answers(services: 
     assert {"event": "slot", "name": "pending_question", "value": None, "timestamp": None} in events
 
 
+def test_a_follow_up_naming_the_city_answers_the_question_that_waited_for_it(services: DialogueServices) -> None:
+    """Asked "which city?", the user writes a sentence instead of pressing a button."""
+    _, events = run(ActionAnswerQuestion(services), text="Where do I register my flat?", metadata={"language": "en"})
+    pending = next(e["value"] for e in events if e.get("name") == "pending_question")
+
+    messages, events = run(
+        ActionAnswerQuestion(services),
+        text="and there in Hattingen?",
+        metadata={"language": "en"},
+        slots={"pending_question": pending},
+    )
+    control = messages[0]["custom"]["glueckauf"]
+    assert control["knowledge"]["entry_id"] == "address-registration"
+    assert "Office hattingen-office" in messages[-1]["text"]
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots["city"] == "hattingen" and slots["pending_question"] is None
+
+
+def test_a_new_question_with_a_city_is_answered_for_itself_while_another_waits(services: DialogueServices) -> None:
+    messages, _ = run(
+        ActionAnswerQuestion(services),
+        text="How do I get an EU Blue Card in Bochum?",
+        metadata={"language": "en"},
+        slots={"pending_question": "Where do I register my flat?"},
+    )
+    assert messages[0]["custom"]["glueckauf"]["knowledge"]["entry_id"] == "eu-blue-card"
+
+
 def test_ukrainian_question_finds_the_entry_and_answers_in_ukrainian(services: DialogueServices) -> None:
     messages, _ = run(
         ActionAnswerQuestion(services), text="Де мені зареєструватися в Бохумі?", metadata={"language": "uk"}
