@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bench.language import comparison_rows, keyboard_mashes, language_report, mashing_report, reference_detector
-from bot.language import LanguageDetector
-from bot.settings import Settings
+from bot.language import SUPPORTED_LANGUAGES, LanguageDetector, normalise, training_examples
+from bot.settings import PROJECT_ROOT, Settings
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +55,10 @@ def test_reference_detector_has_no_chat_lexicon_and_the_comparison_counts_errors
     (mine, other) = comparison_rows(ours, theirs)
     assert mine[0] == "ours" and mine[-1] == pytest.approx(1.0)
     assert other[1:4] == [0.8, 0.85, 0.0] and other[-1] == pytest.approx(2.0)  # twice our errors
+
+
+def test_no_held_out_message_is_a_training_example_of_its_language() -> None:
+    """tests/nlu measures intents and languages on messages the pipeline never learnt (short vowels aside)."""
+    learnt = {(language, normalise(text)) for language, text in training_examples(Settings().nlu_dir)}
+    held_out = training_examples(PROJECT_ROOT / "tests" / "nlu", SUPPORTED_LANGUAGES)
+    assert [text for language, text in held_out if (language, normalise(text)) in learnt] == []
