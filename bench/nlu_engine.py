@@ -62,7 +62,9 @@ def main() -> int:
         train_seconds = time.perf_counter() - started
 
         from rasa.core.agent import Agent
+        from rasa.utils.log_utils import configure_structlog
 
+        configure_structlog(logging.ERROR)  # otherwise every parse prints a debug line (structlog's default)
         agent = Agent.load(f"{tmp}/bench.tar.gz")
         loop = asyncio.new_event_loop()
         loop.run_until_complete(agent.parse_message("warm up"))
