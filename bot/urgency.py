@@ -18,7 +18,7 @@ class UrgencyDetector:
 
     @staticmethod
     def _fold(text: str) -> str:
-        return " ".join(fold(text).split())
+        return " ".join(fold(text).casefold().split())  # casefold: "strasse" finds "auf der straße"
 
     def is_urgent(self, text: str) -> bool:
         """Also with a Turkish keyboard's capitals: "SINIR DIŞI" is "sınır dışı" ("I" is dotless "ı" there)."""

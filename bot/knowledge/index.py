@@ -34,7 +34,7 @@ CONFIDENT_PROBABILITY = 0.85
 FEATURE_SCALE = 8.0  # e5 vectors are unit length; a larger scale lets the softmax become decisive
 NGRAM_WEIGHT = 2.0  # relative weight of the character n-gram block
 NGRAM_DIMENSIONS = 2**13
-NGRAM_FOLDING = 2  # how words are folded before their n-grams are hashed (2: bot.text.fold); part of the cache key
+NGRAM_FOLDING = 3  # how words are folded before their n-grams are hashed (3: bot.text.fold, casefold); cache key
 REGULARISATION_C = 10.0
 EPOCHS = 1600  # enough to converge: 400 left 6 % of the entries' own questions below the threshold
 LEARNING_RATE = 0.5
@@ -118,7 +118,7 @@ def char_ngrams(texts: list[str]) -> np.ndarray:
     """Hashed character 3–5-grams of each word, L2-normalised: robust to typos and compound words."""
     vectors = np.zeros((len(texts), NGRAM_DIMENSIONS), dtype=np.float32)
     for row, text in enumerate(texts):
-        for word in re.findall(r"\w+", fold(text)):
+        for word in re.findall(r"\w+", fold(text).casefold()):
             padded = f" {word} "
             for n in (3, 4, 5):
                 for i in range(len(padded) - n + 1):

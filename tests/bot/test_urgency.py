@@ -22,6 +22,7 @@ def urgency() -> UrgencyDetector:
         "VİZEM BİTİYOR",  # a Turkish keyboard's capital dotted İ
         "SINIR DIŞI EDİLECEĞİM",  # and its capital I, which is dotless ı in lower case
         "Мне негде спать",
+        "Ich schlafe seit gestern auf der Strasse",  # "ss" for "ß"
         "Роботодавець забрали паспорт",
     ],
 )
