@@ -31,8 +31,7 @@ class ActionAnswerQuestion(Action):
         failed = int(tracker.get_slot("failed_turns") or 0)
         outcome = await run_in_threadpool(answer_question, self.services, question, turn, failed)
         pending = tracker.get_slot("pending_question")
-        city = self.services.places.city(question)
-        if pending and city and outcome.kind == "not_sure":
+        if pending and outcome.kind == "not_sure" and (city := self.services.places.city(question)):
             # Asked "which city?", the user wrote a sentence with it ("а где его взять в Херне?"): a follow-up
             # that means nothing alone answers the question that waited for the city.
             question = str(pending)
