@@ -62,3 +62,13 @@ def test_no_held_out_message_is_a_training_example_of_its_language() -> None:
     learnt = {(language, normalise(text)) for language, text in training_examples(Settings().nlu_dir)}
     held_out = training_examples(PROJECT_ROOT / "tests" / "nlu", SUPPORTED_LANGUAGES)
     assert [text for language, text in held_out if (language, normalise(text)) in learnt] == []
+
+
+def test_a_text_two_languages_share_equally_is_lost_once_overall_but_reachable_for_each(
+    detector: LanguageDetector,
+) -> None:
+    """ "thx" once in French and once in Polish: one detector gets one of them right, whichever it favours."""
+    report = language_report(detector, [("fr", "thx"), ("pl", "thx")])
+    assert report["all"][2] == pytest.approx(1 / 2)
+    assert report["fr"][2] == 1.0 and report["pl"][2] == 1.0
+    assert report["fr"][0] <= report["fr"][2] and report["pl"][0] <= report["pl"][2]
