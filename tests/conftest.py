@@ -3,8 +3,14 @@ with a stand-in engine."""
 
 from __future__ import annotations
 
+import asyncio
+import faulthandler
+import gc
 import json
+import os
 import socket
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,6 +30,41 @@ from bot.settings import Settings
 POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/0"
+
+
+# One test with its set-up and teardown (the slowest starts two engines: a few minutes on a slow day). A test that
+# hangs (an app's shutdown once waited forever for a task) stops the run at once, with what it waits for, instead
+# of holding CI until its limit.
+TEST_TIME_LIMIT = float(os.environ.get("GLUECKAUF_TEST_TIME_LIMIT", "600"))
+
+
+def _report_hang_and_exit(item: pytest.Item) -> None:
+    capture = item.config.pluginmanager.getplugin("capturemanager")
+    if capture is not None:
+        capture.suspend_global_capture()  # what is printed below must reach the terminal, not the test's capture
+    out, nodeid = sys.stderr, item.nodeid
+    print(f"\n{nodeid} took more than {TEST_TIME_LIMIT:.0f} s: threads and unfinished asyncio tasks", file=out)
+    faulthandler.dump_traceback(file=out, all_threads=True)
+    for candidate in gc.get_objects():
+        try:
+            if isinstance(candidate, asyncio.Task) and not candidate.done():
+                print(f"--- {candidate!r}", file=out)
+                candidate.print_stack(file=out)
+        except Exception:  # another thread's task may finish while it is read: the rest still helps
+            continue
+    out.flush()
+    os._exit(3)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    watchdog = threading.Timer(TEST_TIME_LIMIT, _report_hang_and_exit, args=(item,))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        yield
+    finally:
+        watchdog.cancel()
 
 
 def reachable(host: str, port: int) -> bool:
