@@ -21,6 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.text import fold
+
 SUPPORTED_LANGUAGES = ("de", "en", "tr", "ar", "uk", "ru", "es", "fr", "pl", "ro", "fa")
 SWITCH_CONFIDENCE = 0.8
 # Languages we recognise only to say politely that we do not speak them (they never become the conversation's).
@@ -100,10 +102,11 @@ _PAYLOAD = re.compile(r"^/\w+(\{.*\})?$", re.DOTALL)
 
 
 def normalise(text: str) -> str:
-    """Lower-case words only: links and e-mail addresses say nothing about the writer's language. Marks that no
-    letter absorbs would split a word: the dot that lower-casing leaves on Turkish "İ" ("İkamet" → "i̇kamet") and
-    Arabic short vowels ("شُكْرًا"), which word lists leave out, as they leave out the tatweel."""
-    lowered = unicodedata.normalize("NFC", text).casefold()
+    """Lower-case words only: links and e-mail addresses say nothing about the writer's language. Folded like every
+    other match (bot.text.fold: Turkish "İ" is a plain "i"), then case-folded as the word lists are ("ß" → "ss").
+    Marks that no letter absorbs would split a word: Arabic short vowels ("شُكْرًا"), which word lists leave out, as
+    they leave out the tatweel, and any combining accent NFC left loose."""
+    lowered = fold(text).casefold()
     return " ".join(_TOKEN.findall(_LINK.sub(" ", _LOOSE_MARKS.sub("", lowered))))
 
 
