@@ -81,6 +81,18 @@ def suggestions(result: SearchResult, language: str) -> list[dict[str, str]]:
     ]
 
 
+def topic_buttons(services: DialogueServices, turn: TurnContext) -> list[dict[str, str]]:
+    """The topic menu (knowledge/menu.yml) for the turn's audience, then a person: for "I need help" without a topic.
+    Entries the menu names but the knowledge base lacks (a file that failed to load) are left out."""
+    kb = services.knowledge.kb
+    audience = "employer" if turn.audience == "employer" else "candidate"
+    entries = [kb.entries[e] for e in getattr(kb.menu, audience) if e in kb.entries]
+    return [
+        *({"title": suggestion_title(entry, turn.language), "payload": entry_payload(entry.id)} for entry in entries),
+        {"title": services.catalog.text("button_human", turn.language), "payload": "/request_human"},
+    ]
+
+
 _OFFER_TEXT = {"asked": "offer_human", "repeated_failure": "offer_human_after_failures", "urgent": "offer_human_urgent"}
 
 

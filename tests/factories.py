@@ -49,7 +49,12 @@ def contact(contact_id: str, city: str = "witten", **overrides: Any) -> dict[str
     return data
 
 
-def write_knowledge(root: Path, entries: list[dict[str, Any]], contacts: list[dict[str, Any]]) -> Path:
+def write_knowledge(
+    root: Path, entries: list[dict[str, Any]], contacts: list[dict[str, Any]], menu: dict[str, list[str]] | None = None
+) -> Path:
+    if menu is not None:
+        (root / "menu.yml").parent.mkdir(parents=True, exist_ok=True)
+        (root / "menu.yml").write_text(yaml.safe_dump(menu))
     for folder, items in (("entries", entries), ("contacts", contacts)):
         (root / folder).mkdir(parents=True, exist_ok=True)
         for item in items:

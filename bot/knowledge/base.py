@@ -9,15 +9,24 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from bot.knowledge.schema import CHECKLIST_LANGUAGES, CITY_IDS, REQUIRED_LANGUAGES, Checklist, Contact, Entry
+from bot.knowledge.schema import (
+    CHECKLIST_LANGUAGES,
+    CITY_IDS,
+    REQUIRED_LANGUAGES,
+    Checklist,
+    Contact,
+    Entry,
+    Menu,
+)
 
 _PROSE = re.compile(r"[:;()]")  # in an address: a label, a second site or a remark
 
 WARN_AFTER_DAYS = 180
 FAIL_AFTER_DAYS = 365
 Item = TypeVar("Item", Entry, Contact, Checklist)
+Model = TypeVar("Model", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class KnowledgeBase:
     entries: dict[str, Entry] = field(default_factory=dict)
     contacts: dict[str, Contact] = field(default_factory=dict)
     checklists: dict[str, Checklist] = field(default_factory=dict)
+    menu: Menu = field(default_factory=Menu)
 
 
 def load_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
@@ -45,6 +55,9 @@ def load_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         contacts=_load_folder(directory / "contacts", Contact, problems),
         checklists=_load_folder(directory / "checklists", Checklist, problems),
     )
+    menu = directory / "menu.yml"
+    if menu.exists():
+        kb.menu = _load(menu, Menu, problems) or Menu()
     return kb, problems
 
 
@@ -62,7 +75,7 @@ def _load_folder(folder: Path, model: type[Item], problems: list[Problem]) -> di
     return items
 
 
-def _load(path: Path, model: type[Item], problems: list[Problem]) -> Item | None:
+def _load(path: Path, model: type[Model], problems: list[Problem]) -> Model | None:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         return model.model_validate(raw)
@@ -119,6 +132,20 @@ def check_knowledge(kb: KnowledgeBase, today: date) -> list[Problem]:
                 if lang not in step.title or lang not in step.text:
                     problems.append(Problem(where, f"step {step.id}: {lang!r} missing"))
         problems += _age(where, checklist.last_verified, today)
+    return problems + _menu_problems(kb)
+
+
+def _menu_problems(kb: KnowledgeBase) -> list[Problem]:
+    problems = []
+    for audience in ("candidate", "employer"):
+        if not getattr(kb.menu, audience):
+            problems.append(Problem("menu.yml", f"no topics for {audience}s: 'I need help' gets no buttons", "warning"))
+        for entry_id in getattr(kb.menu, audience):
+            found = kb.entries.get(entry_id)
+            if found is None:
+                problems.append(Problem("menu.yml", f"{audience}: entry {entry_id!r} does not exist"))
+            elif audience not in found.audience:
+                problems.append(Problem("menu.yml", f"{audience}: entry {entry_id!r} is not for that audience"))
     return problems
 
 

@@ -1,4 +1,5 @@
-"""The schema of knowledge/ (entries, contacts, checklists): pydantic models, validated by `make kb-check`."""
+"""The schema of knowledge/ (entries, contacts, checklists, the topic menu): pydantic models, validated by
+`make kb-check`."""
 
 from __future__ import annotations
 
@@ -129,3 +130,11 @@ class Checklist(Strict):
 
 REQUIRED_LANGUAGES = SUPPORTED_LANGUAGES
 CHECKLIST_LANGUAGES = ("de", "en")
+
+
+class Menu(Strict):
+    """menu.yml: the entries offered as buttons, in this order, to someone asking for help without a topic ("I need
+    help", "what can you do?"), per audience."""
+
+    candidate: list[str] = Field(default_factory=list, max_length=8)
+    employer: list[str] = Field(default_factory=list, max_length=8)

@@ -14,8 +14,10 @@ from actions.action_choose_language import ActionChooseLanguage
 from actions.action_explain_scope import ActionExplainScope
 from actions.action_greet_user import ActionGreetUser
 from actions.action_not_sure import ActionNotSure
+from actions.action_offer_topics import ActionOfferTopics
 from actions.action_set_city import ActionSetCity
 from bot.action_server import create_executor, discover_actions
+from bot.answering import entry_payload
 from bot.dialogue import DialogueServices
 from tests.actions.conftest import tracker
 
@@ -77,6 +79,24 @@ def test_employers_are_greeted_with_what_the_bot_does_for_them(services: Dialogu
     messages, _ = run(ActionGreetUser(services), intent="greet", metadata={"language": "ru", "audience": "employer"})
     assert texts(messages) == [services.catalog.text("greeting_employer", "ru")]
     assert "работодателей" in texts(messages)[0]
+
+
+def test_help_without_a_topic_offers_the_menu_and_a_person(services: DialogueServices) -> None:
+    (message,), _ = run(ActionOfferTopics(services), intent="ask_help", metadata={"language": "uk"})
+    assert message["text"] == services.catalog.text("help_topics", "uk")
+    assert [(b["title"], b["payload"]) for b in message["buttons"]] == [
+        ("Як отримати Блакитну карту ЄС?", entry_payload("eu-blue-card")),
+        ("Де зареєструвати місце проживання?", entry_payload("address-registration")),
+        (services.catalog.text("button_human", "uk"), "/request_human"),
+    ]
+    pressed, _ = run(ActionAnswerQuestion(services), text=message["buttons"][0]["payload"], metadata={"language": "uk"})
+    assert "[uk] Answer of eu-blue-card" in texts(pressed)[0]
+
+
+def test_employers_asking_for_help_hear_the_employer_offer(services: DialogueServices) -> None:
+    (message,), _ = run(ActionOfferTopics(services), metadata={"language": "en", "audience": "employer"})
+    assert message["text"] == services.catalog.text("help_topics_employer", "en")
+    assert [b["payload"] for b in message["buttons"]] == ["/request_human"]  # the fixture's menu has no employer topics
 
 
 def test_question_with_city_is_answered_with_the_city_office_and_source(services: DialogueServices) -> None:

@@ -30,6 +30,31 @@ def test_a_complete_entry_passes(tmp_path: Path) -> None:
     assert problems_for(tmp_path, [registration], [contact("office")]) == []
 
 
+def test_the_topic_menu_names_existing_entries_of_its_audience(tmp_path: Path) -> None:
+    registration = entry("registration", QUESTIONS)
+    menu = {"candidate": ["registration", "gone"], "employer": ["registration"]}
+    kb, problems = load_knowledge(write_knowledge(tmp_path, [registration], [], menu))
+    assert kb.menu.candidate == ["registration", "gone"]
+    assert sorted(str(p) for p in problems + check_knowledge(kb, TODAY)) == [
+        "error: menu.yml: candidate: entry 'gone' does not exist",
+        "error: menu.yml: employer: entry 'registration' is not for that audience",
+    ]
+
+
+def test_a_missing_topic_menu_warns(tmp_path: Path) -> None:
+    kb, _ = load_knowledge(write_knowledge(tmp_path, [entry("registration", QUESTIONS)], [], {"candidate": []}))
+    assert [(p.severity, p.message) for p in check_knowledge(kb, TODAY)] == [
+        ("warning", "no topics for candidates: 'I need help' gets no buttons"),
+        ("warning", "no topics for employers: 'I need help' gets no buttons"),
+    ]
+
+
+def test_a_topic_menu_with_an_unknown_audience_fails(tmp_path: Path) -> None:
+    _kb, problems = load_knowledge(write_knowledge(tmp_path, [], [], {"students": ["registration"]}))
+    (problem,) = problems
+    assert "menu.yml" in problem.path and "students" in problem.message
+
+
 def test_missing_source_fails(tmp_path: Path) -> None:
     (problem,) = problems_for(tmp_path, [entry("registration", QUESTIONS, sources=[])], [])
     assert "sources" in problem
@@ -98,6 +123,8 @@ def test_id_must_match_the_file_name_and_be_unique(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("verified", "severity"), [("2025-11-01", "error"), ("2026-04-01", "warning")])
 def test_old_verification_warns_then_fails(tmp_path: Path, verified: str, severity: str) -> None:
-    kb, _ = load_knowledge(write_knowledge(tmp_path, [entry("registration", QUESTIONS, last_verified=verified)], []))
+    registration = entry("registration", QUESTIONS, last_verified=verified, audience=["candidate", "employer"])
+    menu = {"candidate": ["registration"], "employer": ["registration"]}
+    kb, _ = load_knowledge(write_knowledge(tmp_path, [registration], [], menu))
     (problem,) = check_knowledge(kb, TODAY)
     assert problem.severity == severity and "last verified" in problem.message

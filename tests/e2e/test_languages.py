@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answering import suggestion_title
 from bot.i18n import catalog_for
 from bot.knowledge.base import load_knowledge
 from bot.settings import Settings
@@ -47,3 +48,22 @@ def test_greeting_and_answer_in_the_users_language(stack: Stack, language: str) 
     card = parts[1]["text"]  # answer, office card, source: one part each
     assert card.startswith(office.name[language])
     assert office.opening_hours_note[language] in card  # the office's card in the user's language too
+
+
+HELP_WITHOUT_TOPIC = {"en": "I need help", "tr": "bi sorum var", "ru": "подскажите пожалуйста"}
+
+
+@pytest.mark.parametrize("language", sorted(HELP_WITHOUT_TOPIC))
+def test_help_without_a_topic_gets_the_topic_menu(stack: Stack, language: str) -> None:
+    settings = Settings()
+    catalog = catalog_for(settings.knowledge_dir / "ui")
+    kb, _ = load_knowledge(settings.knowledge_dir)
+
+    _, helped = chat(stack, HELP_WITHOUT_TOPIC[language])
+    assert helped["language"] == language
+    (reply,) = helped["replies"]
+    assert reply["text"] == catalog.text("help_topics", language)
+    titles = [b["title"] for b in reply["data"]["buttons"]]
+    assert titles == [suggestion_title(kb.entries[e], language) for e in kb.menu.candidate] + [
+        catalog.text("button_human", language)
+    ]
