@@ -25,7 +25,7 @@ class ActionExplainScope(ActionAnswerQuestion):
         turn = TurnContext.from_tracker(tracker, self.services.default_language)
         question = str((tracker.latest_message or {}).get("text") or "")
         outcome = await run_in_threadpool(answer_question, self.services, question, turn)
-        if outcome.kind in ("answer", "ask_city") or outcome.handoff_reason == "urgent":
+        if outcome.settles_it:
             return self.respond(dispatcher, turn, question, 0, outcome)
         insight = {"kind": "unanswered", "reason": "out_of_scope", "question": question}
         dispatcher.utter_message(json_message=control_message(insight=insight))

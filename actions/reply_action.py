@@ -1,4 +1,4 @@
-"""Base for actions that answer with one catalog string in the conversation's language (and buttons, if any)."""
+"""Base for actions that answer with one catalog string in the conversation's language."""
 
 from __future__ import annotations
 
@@ -21,15 +21,9 @@ class ReplyAction(Action):
         """The catalog string for this turn."""
         return self.catalog_key
 
-    def buttons(self, turn: TurnContext) -> list[dict[str, str]]:
-        """Buttons under the text; none unless an action offers some."""
-        return []
-
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         turn = TurnContext.from_tracker(tracker, self.services.default_language)
-        text = self.services.catalog.text(self.key(turn), turn.language)
-        buttons = self.buttons(turn)
-        dispatcher.utter_message(text=text, **({"buttons": buttons} if buttons else {}))
+        dispatcher.utter_message(text=self.services.catalog.text(self.key(turn), turn.language))
         return [SlotSet(slot, value) for slot, value in turn.slots().items()]

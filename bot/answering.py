@@ -26,6 +26,12 @@ class Outcome:
     handoff_reason: str | None = None
     miss: Literal["no_entry", "not_sure", "city_not_served"] | None = None  # why nothing was answered
 
+    @property
+    def settles_it(self) -> bool:
+        """An answer, the question which city, or an urgent offer of an advisor: the knowledge base knows what to do
+        with the message whatever the intent classifier thought ("I need help with my visa" is not small talk)."""
+        return self.kind in ("answer", "ask_city") or self.handoff_reason == "urgent"
+
     def as_message(self) -> dict[str, Any]:
         """Keyword arguments for CollectingDispatcher.utter_message."""
         message: dict[str, Any] = {"text": self.text}

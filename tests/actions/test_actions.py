@@ -82,7 +82,9 @@ def test_employers_are_greeted_with_what_the_bot_does_for_them(services: Dialogu
 
 
 def test_help_without_a_topic_offers_the_menu_and_a_person(services: DialogueServices) -> None:
-    (message,), _ = run(ActionOfferTopics(services), intent="ask_help", metadata={"language": "uk"})
+    (message,), _ = run(
+        ActionOfferTopics(services), text="Мені потрібна допомога", intent="ask_help", metadata={"language": "uk"}
+    )
     assert message["text"] == services.catalog.text("help_topics", "uk")
     assert [(b["title"], b["payload"]) for b in message["buttons"]] == [
         ("Як отримати Блакитну карту ЄС?", entry_payload("eu-blue-card")),
@@ -93,8 +95,15 @@ def test_help_without_a_topic_offers_the_menu_and_a_person(services: DialogueSer
     assert "[uk] Answer of eu-blue-card" in texts(pressed)[0]
 
 
+def test_help_naming_its_topic_is_answered_from_the_knowledge_base(services: DialogueServices) -> None:
+    messages, _ = run(ActionOfferTopics(services), text="I need help: how do I get an EU Blue Card?", intent="ask_help")
+    assert texts(messages)[0].startswith("[de] Answer of eu-blue-card")  # the conversation's language (default de)
+
+
 def test_employers_asking_for_help_hear_the_employer_offer(services: DialogueServices) -> None:
-    (message,), _ = run(ActionOfferTopics(services), metadata={"language": "en", "audience": "employer"})
+    (message,), _ = run(
+        ActionOfferTopics(services), text="Hi, can you help us?", metadata={"language": "en", "audience": "employer"}
+    )
     assert message["text"] == services.catalog.text("help_topics_employer", "en")
     assert [b["payload"] for b in message["buttons"]] == ["/request_human"]  # the fixture's menu has no employer topics
 
