@@ -1,0 +1,32 @@
+"""Base for actions whose intent says "no question here" (out of scope, help without a topic): the knowledge base
+is asked first, because it, not the intent classifier, is the authority on what the bot knows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from starlette.concurrency import run_in_threadpool
+
+from actions.action_answer_question import ActionAnswerQuestion
+from bot.answering import answer_question
+from bot.dialogue import TurnContext
+
+
+class KnowledgeFirstAction(ActionAnswerQuestion):
+    def otherwise(self, dispatcher: CollectingDispatcher, turn: TurnContext, question: str) -> None:
+        """The reply when the knowledge base does not settle the message."""
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        turn = TurnContext.from_tracker(tracker, self.services.default_language)
+        question = str((tracker.latest_message or {}).get("text") or "")
+        outcome = await run_in_threadpool(answer_question, self.services, question, turn)
+        if outcome.settles_it:
+            return self.respond(dispatcher, turn, question, 0, outcome)
+        self.otherwise(dispatcher, turn, question)
+        return [SlotSet(slot, value) for slot, value in turn.slots().items()]
