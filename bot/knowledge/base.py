@@ -138,9 +138,10 @@ def check_knowledge(kb: KnowledgeBase, today: date) -> list[Problem]:
 def _menu_problems(kb: KnowledgeBase) -> list[Problem]:
     problems = []
     for audience in ("candidate", "employer"):
-        if not getattr(kb.menu, audience):
+        topics: list[str] = getattr(kb.menu, audience)
+        if not topics:
             problems.append(Problem("menu.yml", f"no topics for {audience}s: 'I need help' gets no buttons", "warning"))
-        for entry_id in getattr(kb.menu, audience):
+        for entry_id in topics:
             found = kb.entries.get(entry_id)
             if found is None:
                 problems.append(Problem("menu.yml", f"{audience}: entry {entry_id!r} does not exist"))

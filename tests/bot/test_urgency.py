@@ -26,6 +26,9 @@ def urgency() -> UrgencyDetector:
         "Роботодавець забрали паспорт",
         "I need help, my employer does not pay my wages",  # was taken for a question about the Jobcenter
         "Mein Chef zahlt meinen Lohn nicht seit zwei Monaten",
+        "Работодатель не платит зарплату уже два месяца",
+        "Patronum iki aydır maaşımı ödemiyor",
+        "Pracodawca nie płaci mi od marca",
     ],
 )
 def test_urgency_is_recognised_in_any_language_and_case(urgency: UrgencyDetector, text: str) -> None:
