@@ -162,7 +162,8 @@
       chips = [chip(t("widget_candidate"), function () { chooseAudience("candidate"); }),
                chip(t("widget_employer"), function () { chooseAudience("employer"); })];
     }
-    chips.push(chip(t("widget_human"), askForPerson));
+    var offersPerson = buttons.some(function (b) { return b.payload === "/request_human"; });
+    if (!offersPerson) chips.push(chip(t("widget_human"), askForPerson));  // the bot's own one already asks
     if (state.audience === "employer" && state.ui) {  // the "digital folder": a link, so it opens like one
       state.ui.checklists.forEach(function (c) { chips.push(checklistLink(c)); });
     }

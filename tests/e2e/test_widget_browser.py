@@ -196,3 +196,19 @@ def test_a_foreign_origin_is_refused(stack: Stack, page: Any, foreign_site: str)
         stack.service_url,
     )
     assert outcome == {"api": "blocked", "socket": "closed"}
+
+
+def test_help_without_a_topic_shows_the_employer_topics_and_one_person_chip(stack: Stack, page: Any) -> None:
+    """The demo page is an employer's: "I need help" offers the employer topics of knowledge/menu.yml as chips,
+    and "talk to a person" once (the bot's button and the widget's own used to stand side by side)."""
+    settings = Settings()
+    kb, _ = load_knowledge(settings.knowledge_dir)
+    person = catalog_for(settings.knowledge_dir / "ui").text("button_human", "de")
+    page.goto(stack.service_url + "/")
+    widget(page).locator("button.launcher").click()
+    ask(page, "Ich brauche Hilfe")
+    first = widget(page).locator(".quick button", has_text=kb.entries[kb.menu.employer[0]].questions["de"][0][:30])
+    first.wait_for()
+    chips = [text.strip() for text in widget(page).locator(".quick button").all_inner_texts()]
+    assert len(chips) == len(kb.menu.employer) + 1, chips
+    assert chips.count(person) == 1
