@@ -88,8 +88,8 @@ def suggestions(result: SearchResult, language: str) -> list[dict[str, str]]:
 
 
 def topic_buttons(services: DialogueServices, turn: TurnContext) -> list[dict[str, str]]:
-    """The topic menu (knowledge/menu.yml) for the turn's audience, then a person: for "I need help" without a topic.
-    Entries the menu names but the knowledge base lacks (a file that failed to load) are left out."""
+    """The topic menu (knowledge/i18n/menu.yml) for the turn's audience, then a person: for "I need help" without a
+    topic. Entries the menu names but the knowledge base lacks (a file that failed to load) are left out."""
     kb = services.knowledge.kb
     audience = "employer" if turn.audience == "employer" else "candidate"
     entries = [kb.entries[e] for e in getattr(kb.menu, audience) if e in kb.entries]

@@ -53,8 +53,8 @@ def write_knowledge(
     root: Path, entries: list[dict[str, Any]], contacts: list[dict[str, Any]], menu: dict[str, list[str]] | None = None
 ) -> Path:
     if menu is not None:
-        (root / "menu.yml").parent.mkdir(parents=True, exist_ok=True)
-        (root / "menu.yml").write_text(yaml.safe_dump(menu))
+        (root / "i18n").mkdir(parents=True, exist_ok=True)
+        (root / "i18n" / "menu.yml").write_text(yaml.safe_dump(menu))
     for folder, items in (("entries", entries), ("contacts", contacts)):
         (root / folder).mkdir(parents=True, exist_ok=True)
         for item in items:

@@ -27,6 +27,7 @@ WARN_AFTER_DAYS = 180
 FAIL_AFTER_DAYS = 365
 Item = TypeVar("Item", Entry, Contact, Checklist)
 Model = TypeVar("Model", bound=BaseModel)
+MENU = "i18n/menu.yml"  # steers the bot, states no fact: beside the other lists that cite no source
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def load_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         contacts=_load_folder(directory / "contacts", Contact, problems),
         checklists=_load_folder(directory / "checklists", Checklist, problems),
     )
-    menu = directory / "menu.yml"
+    menu = directory / MENU
     if menu.exists():
         kb.menu = _load(menu, Menu, problems) or Menu()
     return kb, problems
@@ -140,13 +141,13 @@ def _menu_problems(kb: KnowledgeBase) -> list[Problem]:
     for audience in ("candidate", "employer"):
         topics: list[str] = getattr(kb.menu, audience)
         if not topics:
-            problems.append(Problem("menu.yml", f"no topics for {audience}s: 'I need help' gets no buttons", "warning"))
+            problems.append(Problem(MENU, f"no topics for {audience}s: 'I need help' gets no buttons", "warning"))
         for entry_id in topics:
             found = kb.entries.get(entry_id)
             if found is None:
-                problems.append(Problem("menu.yml", f"{audience}: entry {entry_id!r} does not exist"))
+                problems.append(Problem(MENU, f"{audience}: entry {entry_id!r} does not exist"))
             elif audience not in found.audience:
-                problems.append(Problem("menu.yml", f"{audience}: entry {entry_id!r} is not for that audience"))
+                problems.append(Problem(MENU, f"{audience}: entry {entry_id!r} is not for that audience"))
     return problems
 
 

@@ -133,7 +133,7 @@ CHECKLIST_LANGUAGES = ("de", "en")
 
 
 class Menu(Strict):
-    """menu.yml: the entries offered as buttons, in this order, to someone asking for help without a topic ("I need
+    """i18n/menu.yml: the entries offered as buttons, in this order, to someone asking for help without a topic ("I need
     help", "what can you do?"), per audience."""
 
     candidate: list[str] = Field(default_factory=list, max_length=8)

@@ -36,8 +36,8 @@ def test_the_topic_menu_names_existing_entries_of_its_audience(tmp_path: Path) -
     kb, problems = load_knowledge(write_knowledge(tmp_path, [registration], [], menu))
     assert kb.menu.candidate == ["registration", "gone"]
     assert sorted(str(p) for p in problems + check_knowledge(kb, TODAY)) == [
-        "error: menu.yml: candidate: entry 'gone' does not exist",
-        "error: menu.yml: employer: entry 'registration' is not for that audience",
+        "error: i18n/menu.yml: candidate: entry 'gone' does not exist",
+        "error: i18n/menu.yml: employer: entry 'registration' is not for that audience",
     ]
 
 
@@ -52,7 +52,7 @@ def test_a_missing_topic_menu_warns(tmp_path: Path) -> None:
 def test_a_topic_menu_with_an_unknown_audience_fails(tmp_path: Path) -> None:
     _kb, problems = load_knowledge(write_knowledge(tmp_path, [], [], {"students": ["registration"]}))
     (problem,) = problems
-    assert "menu.yml" in problem.path and "students" in problem.message
+    assert problem.path.endswith("i18n/menu.yml") and "students" in problem.message
 
 
 def test_missing_source_fails(tmp_path: Path) -> None:

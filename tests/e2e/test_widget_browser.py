@@ -199,7 +199,7 @@ def test_a_foreign_origin_is_refused(stack: Stack, page: Any, foreign_site: str)
 
 
 def test_help_without_a_topic_shows_the_employer_topics_and_one_person_chip(stack: Stack, page: Any) -> None:
-    """The demo page is an employer's: "I need help" offers the employer topics of knowledge/menu.yml as chips,
+    """The demo page is an employer's: "I need help" offers the employer topics of knowledge/i18n/menu.yml as chips,
     and "talk to a person" once (the bot's button and the widget's own used to stand side by side)."""
     settings = Settings()
     kb, _ = load_knowledge(settings.knowledge_dir)
