@@ -32,6 +32,7 @@ from bot.office_hours import DAYS, OfficeHours
 
 MAX_ADVISOR_TEXT = 4000
 HANDOFF_REASONS = ("asked", "repeated_failure", "urgent")
+CONTACT_OFFER_WITHOUT_HOURS = timedelta(days=7)  # how long the offer stands when no office hours are set
 
 
 class NotClaimable(AppError):
@@ -273,6 +274,7 @@ async def start_handoff(
         record_event(session, InsightKind.HANDOFF_REQUESTED, conversation, reason=_reason(reason))
         record_event(session, InsightKind.HANDOFF_OUTCOME, conversation, reason="nobody_available")
         back = office_hours.next_opening(now)
+        conversation.contact_offered_until = back or now + CONTACT_OFFER_WITHOUT_HOURS
         if back is None:
             text = catalog.text("office_closed_no_hours", language)
         else:
@@ -306,20 +308,50 @@ class ConsentMissing(AppError):
     catalog_key = "error_consent_missing"
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9 ()/.-]{6,20}$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"\+?[0-9 ()/.-]{6,20}")
+# People write phone numbers from 0 or + ("0234 123456", "+49 176 …"); "12.03.2025" or "Auftrag 4711 0815" are not.
+_PHONE_IN_TEXT = re.compile(r"(?<![\w+./-])(?:\+|\(?0)[0-9 ()/.-]{4,18}[0-9](?![\w@])")
+_DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")
+_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+MIN_PHONE_DIGITS = 6
+
+
+def is_contact(text: str) -> bool:
+    """An e-mail address or a phone number (at least six digits), nothing else."""
+    if _EMAIL.fullmatch(text):
+        return True
+    return bool(_PHONE.fullmatch(text)) and sum(c.isdigit() for c in text) >= MIN_PHONE_DIGITS
+
+
+def contact_in(text: str) -> str | None:
+    """The e-mail address or phone number a chat message gives ("you can reach me at +49 176 1234567")."""
+    email = _EMAIL_IN_TEXT.search(text)
+    if email:
+        return email.group()
+    for match in _PHONE_IN_TEXT.finditer(text):
+        if is_contact(match.group()) and not _DATE.fullmatch(match.group()):
+            return match.group().strip()
+    return None
+
+
+def awaits_contact(conversation: Conversation, now: datetime) -> bool:
+    """Whether the bot has offered to take a contact and the offer stands (until advisors are back)."""
+    until = conversation.contact_offered_until
+    return until is not None and now < until
 
 
 async def store_contact_request(
     session: AsyncSession, conversation: Conversation, contact: str, consent: bool, catalog: Catalog
 ) -> Message:
     contact = contact.strip()
-    if not (_EMAIL.match(contact) or (_PHONE.match(contact) and sum(c.isdigit() for c in contact) >= 6)):
+    if not is_contact(contact):
         raise InvalidContact()
     if not consent:
         raise ConsentMissing()
     session.add(
         ContactRequest(conversation_id=conversation.id, contact=contact, consent=True, language=conversation.language)
     )
+    conversation.contact_offered_until = None
     record_event(session, InsightKind.HANDOFF_OUTCOME, conversation, reason="contact_request")
     return await notify_user(session, conversation, catalog.text("contact_request_thanks", conversation.language))

@@ -118,6 +118,9 @@ class Conversation(Base):
     handoff_reason: Mapped[str | None] = mapped_column(String(32))
     handoff_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Outside office hours the bot offers to take an e-mail address or phone number; until then (the next opening)
+    # a message that contains one is taken as that contact request instead of going to the engine.
+    contact_offered_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -153,7 +156,8 @@ class Message(Base):
 
 
 class ContactRequest(Base):
-    """Outside office hours: the user leaves an e-mail address or phone number, with explicit consent."""
+    """Outside office hours: the user leaves an e-mail address or phone number, with consent: ticked in the API's
+    form, or by sending it in reply to the bot's offer to get back to them, which says what it is for."""
 
     __tablename__ = "contact_requests"
 

@@ -21,7 +21,7 @@ from bot.dialogue import read_control
 from bot.dispatch_lock import DispatchBusy, DispatchLocks
 from bot.engine_client import EngineClient, EngineUnavailable
 from bot.events import EventBus
-from bot.handoff import start_handoff
+from bot.handoff import awaits_contact, contact_in, start_handoff, store_contact_request
 from bot.i18n import Catalog
 from bot.insights.events import record_turn
 from bot.models import Conversation, ConversationState, DeliveryStatus, Direction, Message, SenderKind, utcnow
@@ -102,6 +102,13 @@ class MessageRouter:
                 return conversation, []
             replies: list[Message] = []
             for inbound in await _queued_inbound(session, conversation_id):
+                contact = contact_in(inbound.text) if awaits_contact(conversation, self._clock()) else None
+                if contact:
+                    # The reply to "leave your e-mail address or phone number": a contact request, not a question.
+                    inbound.delivery_status = DeliveryStatus.DELIVERED
+                    replies.append(await store_contact_request(session, conversation, contact, True, self._catalog))
+                    self._events.publish("contact_request", conversation_id=conversation_id)
+                    continue
                 if inbound.language and inbound.language not in self._catalog.languages:
                     # A language we do not speak: say so in English and German, list ours; no guessing.
                     inbound.delivery_status = DeliveryStatus.DELIVERED

@@ -244,3 +244,60 @@ def test_contact_request_needs_consent_and_a_real_contact(client: TestClient, co
     assert client.post(url, json={"contact": "a@example.org", "consent": False}, headers=headers).status_code == 422
     done = client.post(url, json={"contact": "+49 234 123456", "consent": True}, headers=headers)
     assert done.status_code == 201 and done.json()["sender"] == "system"
+
+
+@pytest.mark.parametrize(
+    ("text", "contact"),
+    [
+        ("olena@example.com", "olena@example.com"),
+        ("mail: a.b-c@uni-bochum.de.", "a.b-c@uni-bochum.de"),
+        ("you can reach me at +49 176 1234567, thanks", "+49 176 1234567"),
+        ("my number: (0234) 91 23 45", "(0234) 91 23 45"),
+        ("I arrived on 12.03.2025", None),  # a date, not a phone number
+        ("am 01.02.2026 um 0800", None),
+        ("order 4711 0815", None),  # people write phone numbers from 0 or +
+        ("+49 12", None),  # too few digits
+        ("tomorrow please", None),
+    ],
+)
+def test_a_contact_is_found_inside_a_chat_message(text: str, contact: str | None) -> None:
+    assert handoff.contact_in(text) == contact
+
+
+def test_outside_office_hours_a_contact_sent_in_reply_to_the_offer_is_stored_not_answered(
+    settings: Settings, fake_engine: FakeEngine
+) -> None:
+    import httpx
+    from sqlalchemy import create_engine, select
+
+    from bot.app import create_app
+    from bot.models import ContactRequest
+
+    fake_engine.reply = lambda body: (
+        [{"recipient_id": body["sender"], "custom": {"glueckauf": {"handoff": "asked"}}}]
+        if body["message"] == "a person, please"
+        else [{"recipient_id": body["sender"], "text": f"echo: {body['message']}"}]
+    )
+    closed = settings.model_copy(update={"office_hours": ""})  # no hours set: nobody answers the chat
+    with TestClient(create_app(closed, engine_transport=httpx.MockTransport(fake_engine.handle))) as client:
+        started = client.post("/api/conversations", json={"language": "en"}).json()
+        conversation = {**started, "headers": {"Authorization": f"Bearer {started['token']}"}}
+        before = chat(client, conversation, "my email is olena@example.com")  # no offer yet: the bot answers
+        assert before["replies"][-1]["text"] == "echo: my email is olena@example.com"
+
+        offer = chat(client, conversation, "a person, please")
+        assert "e-mail address or phone number" in offer["replies"][-1]["text"]
+        fake_engine.received.clear()
+        left = chat(client, conversation, "You can reach me at +49 176 1234567, thanks")
+        assert fake_engine.received == []
+        assert left["replies"][-1]["text"] == catalog_for(settings.knowledge_dir / "ui").text(
+            "contact_request_thanks", "en"
+        )
+        after = chat(client, conversation, "+49 176 7654321")  # the offer is used up: back to the bot
+        assert after["replies"][-1]["text"] == "echo: +49 176 7654321"
+
+    database = create_engine(settings.database_url)
+    with database.connect() as connection:
+        stored = connection.execute(select(ContactRequest.contact, ContactRequest.consent)).all()
+    database.dispose()
+    assert [tuple(row) for row in stored] == [("+49 176 1234567", True)]
