@@ -29,13 +29,38 @@ def urgency() -> UrgencyDetector:
         "Работодатель не платит зарплату уже два месяца",
         "Patronum iki aydır maaşımı ödemiyor",
         "Pracodawca nie płaci mi od marca",
+        # Words between the parts of a phrase: a list of words in one sentence, in any order.
+        "Mein Arbeitgeber hat mir seit März keinen Cent Lohn gezahlt, nicht einmal für Überstunden",
+        "My boss has not paid me anything for two months",
+        "They stopped paying my salary in October",
+        "Patron iki aydır maaşımı hiç ödemiyor",
+        "صاحب العمل لم يدفع لي الراتب منذ شهرين",
+        "Мій роботодавець не платить мені зарплату вже два місяці",
+        "Мне уже три месяца не выплачивают зарплату",
+        "Mi jefe no me ha pagado el sueldo de octubre",
+        "Mon patron ne m’a pas versé mon salaire",  # a typographic apostrophe
+        "Od dwóch miesięcy nie dostałem wynagrodzenia",
+        "Angajatorul nu mi-a mai plătit salariul de două luni",
+        "کارفرمایم دو ماه است حقوقم را نپرداخته",
     ],
 )
 def test_urgency_is_recognised_in_any_language_and_case(urgency: UrgencyDetector, text: str) -> None:
     assert urgency.is_urgent(text)
 
 
-ORDINARY = ["Wo melde ich mich in Witten an?", "İKAMET İZNİ NEREDEN ALINIR?", "Hallo", "", "Must I pay church tax?"]
+ORDINARY = [
+    "Wo melde ich mich in Witten an?",
+    "İKAMET İZNİ NEREDEN ALINIR?",
+    "Hallo",
+    "",
+    "Must I pay church tax?",
+    "Do I need to pay tax on my salary if I am not resident?",  # "not", "pay", "salary": no employer who owes
+    "Wie viel Lohn zahlt man in der Pflege? Ich weiß es nicht.",  # the parts stand in different sentences
+    "Какая зарплата у медсестры? Не знаю, куда обращаться",
+    "Wie viele Kitas kann ich im Anmeldeportal auswählen?",  # "deport" starts no word of it
+    "Wie viel Lohn zahlt man, wenn man nicht Vollzeit arbeitet?",
+    "Працюю неповний день, грошей не вистачає на оренду, чи можна отримати доплату?",
+]
 
 
 @pytest.mark.parametrize("text", ORDINARY)
