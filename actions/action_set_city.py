@@ -1,6 +1,6 @@
 """Remembers the user's city (button, recognised name or district) and answers a question that waited for it —
-or the question that came with the city. A message the classifier took for a city but that names none is treated
-as a question."""
+or the question that came with the city. A city with a typo counts; a short answer naming no place we know gets the
+list of our cities again; a message the classifier took for a city but that names none is treated as a question."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ from bot.answering import Outcome, answer_question, city_buttons
 from bot.dialogue import TurnContext, city_name, control_message, first_entity
 from bot.knowledge.schema import CITY_IDS
 
+# A message the classifier is sure names a city, but none we know: with a typo when it is short ("ich wohne in
+# Hatingen"); with up to three words an answer to "which city?" naming a place we do not know ("in Linden-Nord").
+CONFIDENT = 0.8
+SENTENCE_WORDS = 6
+PLACE_WORDS = 3
 SURE_WITHOUT_QUESTION_MARK = 0.92  # "ich wohne in Wanne-Eickel" resembles "wo melde ich mich an" a little
 
 
@@ -31,8 +36,19 @@ class ActionSetCity(ActionAnswerQuestion):
         turn = TurnContext.from_tracker(tracker, self.services.default_language)
         catalog = self.services.catalog
         text = str((tracker.latest_message or {}).get("text") or "")
-        city = first_entity(tracker, "city") or self.services.places.city(text)
+        places = self.services.places
+        city = first_entity(tracker, "city") or places.city(text)
         failed = int(tracker.get_slot("failed_turns") or 0)
+        confidence = float(((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0.0)
+        telling = confidence >= CONFIDENT and not text.startswith("/") and not places.elsewhere(text)
+        if city not in CITY_IDS and telling and "?" not in text and "؟" not in text:
+            words = len(text.split())
+            city = places.misspelt_city(text) if words <= SENTENCE_WORDS else None  # "Hatingen", "Ватеншайд"
+            if city is None and words <= PLACE_WORDS:  # "in Kray" (Essen): say which places the bot knows; no miss
+                dispatcher.utter_message(
+                    text=catalog.text("city_unknown", turn.language), buttons=city_buttons(catalog, turn.language)
+                )
+                return []
         if city not in CITY_IDS:
             if text.startswith("/"):  # a city button without a known city
                 dispatcher.utter_message(

@@ -24,6 +24,7 @@ class Outcome:
     score: float | None = None
     city: str | None = None
     handoff_reason: str | None = None
+    hand_off_now: bool = False  # no yes/no first: the gateway starts the handoff with this very answer
     miss: Literal["no_entry", "not_sure", "city_not_served"] | None = None  # why nothing was answered
 
     @property
@@ -103,8 +104,13 @@ _OFFER_TEXT = {"asked": "offer_human", "repeated_failure": "offer_human_after_fa
 
 
 def offer_advisor(services: DialogueServices, turn: TurnContext, reason: str) -> Outcome:
-    """Ask before handing off: the user confirms with "yes" (or the button) and the gateway queues them."""
+    """Ask before handing off: the user confirms with "yes" (or the button) and the gateway queues them. Something
+    urgent while no advisor is there gets the emergency numbers at once, and the gateway's notice when advisors are
+    back with the offer to take a contact; "I can connect you right away" would not be true."""
     catalog = services.catalog
+    if reason == "urgent" and not turn.advisors_available:
+        text = catalog.text("offer_human_urgent_closed", turn.language)
+        return Outcome("offer_human", text, handoff_reason=reason, hand_off_now=True)
     buttons = [
         {"title": catalog.text("button_yes", turn.language), "payload": "/affirm"},
         {"title": catalog.text("button_no", turn.language), "payload": "/deny"},
@@ -218,7 +224,8 @@ def outcome_control(services: DialogueServices, outcome: Outcome, turn: TurnCont
         insight = {"kind": "unanswered", "reason": outcome.miss, "question": question, **facts}
     used = {"entry_id": outcome.entry_id, "score": facts["score"]} if outcome.kind == "answer" else None
     new_city = outcome.city if outcome.city != turn.city else None
-    return control_message(city=new_city, knowledge=used, insight=insight)
+    handoff = outcome.handoff_reason if outcome.hand_off_now else None
+    return control_message(city=new_city, handoff=handoff, knowledge=used, insight=insight)
 
 
 def outcome_slots(outcome: Outcome, failed_turns: int) -> dict[str, Any]:
@@ -226,4 +233,5 @@ def outcome_slots(outcome: Outcome, failed_turns: int) -> dict[str, Any]:
     failed = failed_turns + 1 if outcome.kind == "not_sure" else 0
     if outcome.kind == "offer_human":
         failed = 0
-    return {"failed_turns": float(failed), "handoff_offered": outcome.handoff_reason}
+    offered = None if outcome.hand_off_now else outcome.handoff_reason
+    return {"failed_turns": float(failed), "handoff_offered": offered}

@@ -33,6 +33,7 @@ class TurnContext:
     city: str | None
     audience: str | None
     channel: str | None
+    advisors_available: bool = True  # the gateway's office hours at this turn: whether a person can take over now
 
     @classmethod
     def from_tracker(cls, tracker: Any, default_language: str) -> TurnContext:
@@ -47,6 +48,7 @@ class TurnContext:
             city=pick("city"),
             audience=pick("audience"),
             channel=metadata.get("channel"),
+            advisors_available=metadata.get("advisors_available") is not False,
         )
 
     def slots(self) -> dict[str, str | None]:

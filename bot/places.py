@@ -44,6 +44,28 @@ _PREPOSITION_BEFORE = re.compile(
 )
 
 
+MIN_MISSPELT_LENGTH = 5  # below that, one edit makes another word of most names
+LONG_NAME = 9  # from this length two edits still leave the name recognisable ("Watenscheit")
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def _edits(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (an adjacent swap is one edit), cut off above `limit`."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
 class PlaceRecognizer:
     def __init__(self, places_file: Path) -> None:
         data = yaml.safe_load(places_file.read_text(encoding="utf-8")) or {}
@@ -104,4 +126,18 @@ class PlaceRecognizer:
     def city(self, text: str) -> str | None:
         """The city a message names, if it names exactly one."""
         cities = {place.city for place in self.find(text)}
+        return cities.pop() if len(cities) == 1 else None
+
+    def misspelt_city(self, text: str) -> str | None:
+        """The city a message names with a typo ("Hatingen", "Bochun", "Ватеншайд"): a word one edit (two in a long
+        name) from one of our names, for exactly one city. Only for an answer to "which city?": in a sentence,
+        "Witten" misspelt is as near to "bitten" and "wetten" as to the city."""
+        cities = set()
+        for word in _WORD.findall(fold(text)):
+            if len(word) < MIN_MISSPELT_LENGTH:
+                continue
+            for name, city in self._names.items():
+                allowed = 2 if len(name) >= LONG_NAME else 1
+                if abs(len(name) - len(word)) <= allowed and _edits(word, name, allowed) <= allowed:
+                    cities.add(city)
         return cities.pop() if len(cities) == 1 else None

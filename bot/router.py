@@ -123,7 +123,8 @@ class MessageRouter:
                     continue
                 try:
                     question = unshouted(inbound.text, inbound.language or conversation.language)
-                    answers = await self._engine.send(conversation.id, question, _metadata(conversation))
+                    open_now = self._office_hours.is_open(self._clock())
+                    answers = await self._engine.send(conversation.id, question, _metadata(conversation, open_now))
                 except EngineUnavailable as exc:
                     log.warning("engine unavailable for %s: %s", conversation_id, exc)
                     inbound.attempts += 1
@@ -251,8 +252,9 @@ async def _queued_inbound(session: AsyncSession, conversation_id: str) -> list[M
     return list((await session.scalars(query)).all())
 
 
-def _metadata(conversation: Conversation) -> dict[str, str | None]:
+def _metadata(conversation: Conversation, advisors_available: bool) -> dict[str, Any]:
     return {
+        "advisors_available": advisors_available,
         "conversation_id": conversation.id,
         "language": conversation.language,
         "city": conversation.city,

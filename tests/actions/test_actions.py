@@ -194,6 +194,30 @@ def test_district_sets_the_city(services: DialogueServices) -> None:
     assert texts(messages) == ["Danke! Ich beantworte Ihre Fragen jetzt für Herne."]
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "city"),
+    [("Hatingen", "de", "hattingen"), ("Watenscheid", "uk", "bochum"), ("ich wohne in Bochun", "de", "bochum")],
+)
+def test_a_city_with_a_typo_sets_the_city(services: DialogueServices, text: str, language: str, city: str) -> None:
+    messages, events = tell_city(services, text, language)
+    assert messages[0]["custom"] == {"glueckauf": {"city": city}}
+    assert {"event": "slot", "name": "city", "value": city, "timestamp": None} in events
+
+
+def test_a_place_the_bot_does_not_know_gets_its_cities_again_not_a_miss(services: DialogueServices) -> None:
+    messages, events = tell_city(services, "in Kray", "en", slots={"failed_turns": 1.0})
+    (reply,) = messages
+    assert reply["text"].startswith("I don't know that place. I help in Bochum, Herne, Witten and Hattingen")
+    assert [b["title"] for b in reply["buttons"]] == ["Bochum", "Herne", "Witten", "Hattingen"]
+    assert events == []  # no city, and not counted as a second miss (which would offer a person)
+
+
+def test_a_bare_town_outside_the_region_is_named_as_such(services: DialogueServices) -> None:
+    messages, _ = tell_city(services, "Dortmund", "de")
+    (reply,) = [m for m in messages if m.get("text")]
+    assert "Dortmund" in reply["text"] and reply["text"].startswith("Ich kenne nur")
+
+
 def test_cities_are_named_in_the_users_script(services: DialogueServices) -> None:
     messages, _ = tell_city(services, "я живу у Віттені", "uk", "witten")
     assert texts(messages) == ["Дякую! Відтепер я відповідатиму на Ваші запитання для міста Віттен."]
@@ -336,3 +360,25 @@ def test_a_button_for_an_entry_that_no_longer_exists_is_not_answered(services: D
         ActionAnswerQuestion(services), text='/ask_question{"entry":"removed-entry"}', metadata={"language": "en"}
     )
     assert texts(messages)[0] in {services.catalog.text(k, "en") for k in ("not_sure", "not_sure_suggestions")}
+
+
+@pytest.mark.parametrize("advisors_available", [True, False])
+def test_an_urgent_message_offers_a_person_only_when_one_is_there(
+    services: DialogueServices, advisors_available: bool
+) -> None:
+    messages, events = run(
+        ActionAnswerQuestion(services),
+        text="My employer has not paid me for two months",
+        metadata={"language": "en", "advisors_available": advisors_available},
+    )
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    (reply,) = [m for m in messages if m.get("text")]
+    assert "police 110" in reply["text"]
+    if advisors_available:  # yes/no first; "yes" starts the handoff
+        assert "right away" in reply["text"] and [b["payload"] for b in reply["buttons"]] == ["/affirm", "/deny"]
+        assert slots["handoff_offered"] == "urgent"
+        assert not any(m["custom"].get("glueckauf", {}).get("handoff") for m in messages if m.get("custom"))
+    else:  # nobody to connect to: the gateway says when advisors are back and takes a contact
+        assert "right away" not in reply["text"] and not reply["buttons"]
+        assert slots["handoff_offered"] is None
+        assert messages[0]["custom"]["glueckauf"]["handoff"] == "urgent"

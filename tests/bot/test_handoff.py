@@ -286,6 +286,7 @@ def test_outside_office_hours_a_contact_sent_in_reply_to_the_offer_is_stored_not
         assert before["replies"][-1]["text"] == "echo: my email is olena@example.com"
 
         offer = chat(client, conversation, "a person, please")
+        assert fake_engine.received[-1]["metadata"]["advisors_available"] is False  # actions offer no yes/no
         assert "e-mail address or phone number" in offer["replies"][-1]["text"]
         fake_engine.received.clear()
         left = chat(client, conversation, "You can reach me at +49 176 1234567, thanks")

@@ -80,3 +80,23 @@ def test_the_matcher_sees_the_question_without_the_place_and_its_preposition(
     places: PlaceRecognizer, text: str, without: str
 ) -> None:
     assert places.without_places(text) == without
+
+
+@pytest.mark.parametrize(
+    ("text", "city"),
+    [
+        ("Hatingen", "hattingen"),
+        ("Bochun", "bochum"),
+        ("Ватеншайд", "bochum"),  # one т
+        ("Watenscheit", "bochum"),  # two edits in a long name
+        ("Blankenstien", "hattingen"),  # two letters swapped
+        ("Dortmund", None),
+        ("Essen", None),
+        ("Anne", None),  # too short to guess
+        ("Witten oder Herne", None),  # two cities: no single guess
+    ],
+)
+def test_a_city_misspelt_is_recognised_when_only_one_is_near(
+    places: PlaceRecognizer, text: str, city: str | None
+) -> None:
+    assert places.misspelt_city(text) == city
