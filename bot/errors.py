@@ -21,6 +21,12 @@ class ConversationNotFound(AppError):
     message = "There is no conversation with this id."
 
 
+class ContactRequestNotFound(AppError):
+    status_code = 404
+    code = "contact_request_not_found"
+    message = "There is no contact request with this id."
+
+
 class MissingToken(AppError):
     status_code = 401
     code = "token_missing"

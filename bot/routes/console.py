@@ -24,7 +24,7 @@ from bot.console_auth import (
     check_csrf,
     require_role,
 )
-from bot.errors import ConversationNotFound
+from bot.errors import ContactRequestNotFound, ConversationNotFound
 from bot.events import EventBus
 from bot.i18n import Catalog
 from bot.models import Advisor, AdvisorRole, ContactRequest, Conversation, ConversationState, Message, utcnow
@@ -312,6 +312,18 @@ async def contact_requests(session: Session, login: Login) -> list[dict[str, Any
         }
         for r in rows
     ]
+
+
+@router.post("/api/contact-requests/{request_id}/handled", summary="Mark a contact request as answered (admin)")
+async def contact_request_handled(request_id: int, session: Session, advisor: Acting, request: Request) -> dict[str, Any]:
+    require_role(advisor, AdvisorRole.ADMIN)
+    contact_request = await session.get(ContactRequest, request_id)
+    if contact_request is None:
+        raise ContactRequestNotFound()
+    contact_request.handled = True
+    await session.commit()
+    get_bus(request).publish("contact_request", conversation_id=contact_request.conversation_id)
+    return {"id": contact_request.id, "handled": True}
 
 
 @router.get("/api/events", summary="Live updates (Server-Sent Events)")

@@ -46,12 +46,33 @@
     $("active").replaceChildren(...data.active.map(item));
     if (window.CONSOLE.isAdmin) {
       const requests = await api("/contact-requests");
-      $("contact-requests").replaceChildren(...requests.map((r) => {
-        const li = document.createElement("li");
-        li.textContent = `${r.created_at.slice(0, 16)} · ${r.language || "?"} · ${r.contact}`;
-        return li;
-      }));
+      $("contact-requests").replaceChildren(...requests.map(contactRequest));
     }
+  }
+
+  // A contact left outside office hours: open the conversation to see what it is about; mark it done after the call.
+  function contactRequest(r) {
+    const li = document.createElement("li");
+    li.className = r.handled ? "handled" : "";
+    const when = document.createElement("span");
+    when.textContent = `${r.created_at.slice(0, 16).replace("T", " ")} · ${r.language || "?"} · ${r.contact}` +
+      (r.handled ? " · " + t("console_js_contact_handled") : "");
+    const show = document.createElement("button");
+    show.className = "secondary";
+    show.textContent = t("console_js_open_conversation");
+    show.addEventListener("click", () => open(r.conversation_id));
+    li.append(when, " ", show);
+    if (!r.handled) {
+      const done = document.createElement("button");
+      done.className = "secondary";
+      done.textContent = t("console_js_mark_handled");
+      done.addEventListener("click", async () => {
+        await api(`/contact-requests/${r.id}/handled`, { method: "POST" });
+        await refreshQueue();
+      });
+      li.append(" ", done);
+    }
+    return li;
   }
 
   async function open(id) {

@@ -52,7 +52,7 @@ def expected(method: str, path: str, identity: str) -> str | int:
         return OPEN if identity in ("advisor", "admin", "partner") else 401
     if identity == "partner" and path.startswith("/console/"):
         return 403  # never the queue, transcripts or contact requests
-    if path == "/console/api/contact-requests":
+    if path.startswith("/console/api/contact-requests"):
         return {"advisor": 403, "admin": OPEN}.get(identity, 401)
     if path.startswith("/console/api/conversations/") and identity == "advisor":
         return SIGNED_IN
@@ -105,6 +105,7 @@ def test_every_route_checks_authentication_and_role(matrix_client: TestClient, s
             .replace("{language}", "en")
             .replace("{month}", "2026-11")
             .replace("{fmt}", "html")
+            .replace("{request_id}", "1")
         )
         for identity in IDENTITIES:
             client.cookies.clear()

@@ -302,3 +302,22 @@ def test_outside_office_hours_a_contact_sent_in_reply_to_the_offer_is_stored_not
         stored = connection.execute(select(ContactRequest.contact, ContactRequest.consent)).all()
     database.dispose()
     assert [tuple(row) for row in stored] == [("+49 176 1234567", True)]
+
+
+def test_an_admin_marks_a_contact_request_done(
+    client: TestClient, conversation: dict[str, Any], settings: Settings
+) -> None:
+    url = f"/api/conversations/{conversation['id']}/contact-request"
+    client.post(url, json={"contact": "+49 234 123456", "consent": True}, headers=conversation["headers"])
+    admin = asyncio.run(_advisor(settings, "admin@example.org", AdvisorRole.ADMIN))
+    client.post("/console/login", data={"email": admin, "password": PASSWORD})
+    headers = {"x-csrf-token": _csrf(client)}
+    (left,) = client.get("/console/api/contact-requests").json()
+    assert left["conversation_id"] == conversation["id"] and left["handled"] is False
+
+    assert client.post(f"/console/api/contact-requests/{left['id']}/handled").status_code == 403  # no CSRF token
+    done = client.post(f"/console/api/contact-requests/{left['id']}/handled", headers=headers)
+    assert done.status_code == 200
+    assert client.get("/console/api/contact-requests").json()[0]["handled"] is True
+    missing = client.post("/console/api/contact-requests/999/handled", headers=headers)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "contact_request_not_found"

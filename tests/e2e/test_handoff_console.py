@@ -114,3 +114,25 @@ def test_advisor_takes_over_and_hands_back(stack: Stack, browser: Any) -> None:
     greeting = user.say("hello")
     assert greeting["replies"] and greeting["replies"][0]["sender"] == "bot"
     assert "Glück auf!" in greeting["replies"][0]["text"]
+
+
+def test_an_admin_opens_a_contact_request_and_marks_it_done(stack: Stack, browser: Any) -> None:
+    add_advisor(stack, "lead@example.org", role="admin")
+    user = User(stack)
+    user.say("Where do I register my flat in Witten?")
+    left = user.http.post(
+        f"/api/conversations/{user.id}/contact-request",
+        json={"contact": "olena@example.com", "consent": True},
+        headers=user.headers,
+    )
+    assert left.status_code == 201
+
+    page = log_in(browser, stack, "/console", "lead@example.org")
+    request = page.locator("#contact-requests li", has_text="olena@example.com")
+    request.get_by_role("button", name="Open conversation").click()
+    page.wait_for_selector("#transcript li.user >> text=Where do I register my flat in Witten?")
+    request.get_by_role("button", name="Mark as done").click()
+    page.wait_for_selector("#contact-requests li.handled:has-text('olena@example.com')")
+    assert request.get_by_role("button", name="Mark as done").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "console-contact-request.png"), full_page=True)
+    page.close()
