@@ -315,7 +315,9 @@ async def contact_requests(session: Session, login: Login) -> list[dict[str, Any
 
 
 @router.post("/api/contact-requests/{request_id}/handled", summary="Mark a contact request as answered (admin)")
-async def contact_request_handled(request_id: int, session: Session, advisor: Acting, request: Request) -> dict[str, Any]:
+async def contact_request_handled(
+    request_id: int, session: Session, advisor: Acting, request: Request
+) -> dict[str, Any]:
     require_role(advisor, AdvisorRole.ADMIN)
     contact_request = await session.get(ContactRequest, request_id)
     if contact_request is None:
