@@ -19,7 +19,7 @@ from bot.dialogue import TurnContext, city_name, control_message, first_entity
 from bot.knowledge.schema import CITY_IDS
 
 # A message the classifier is sure names a city, but none we know: with a typo when it is short ("ich wohne in
-# Hatingen"); with up to three words an answer to "which city?" naming a place we do not know ("in Linden-Nord").
+# Hatingen"); with up to three words an answer to "which city?" naming a place we do not know ("in Kray").
 CONFIDENT = 0.8
 SENTENCE_WORDS = 6
 PLACE_WORDS = 3
