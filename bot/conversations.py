@@ -30,15 +30,17 @@ async def start_conversation(
     *,
     channel: str,
     language: str | None = None,
+    language_hint: str | None = None,
     city: str | None = None,
     audience: str | None = None,
 ) -> tuple[Conversation, str]:
-    """Create a conversation; returns it with its token (only the token's hash is stored)."""
+    """Create a conversation; returns it with its token (only the token's hash is stored). `language` is the user's
+    choice and sticks; `language_hint` (a channel's guess) gives way to a confident detection of another one."""
     token = secrets.token_urlsafe(32)
     conversation = Conversation(
         id=uuid.uuid4().hex,
         channel=channel,
-        language=language,
+        language=language or language_hint,
         language_explicit=language is not None,
         city=city,
         audience=audience,

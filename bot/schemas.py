@@ -16,6 +16,11 @@ LanguageCode = Literal[SUPPORTED_LANGUAGES]  # type: ignore[valid-type]
 
 class ConversationCreate(BaseModel):
     language: LanguageCode | None = Field(default=None, description="Explicit language; detected when omitted")
+    language_hint: LanguageCode | None = Field(
+        default=None,
+        description="The site's or browser's language (the widget setting): used until the user chooses one or "
+        "clearly writes in another",
+    )
     city: City | None = None
     audience: Audience | None = None
 

@@ -71,7 +71,12 @@ async def start(
     body: ConversationCreate, session: Session, settings: Annotated[Settings, Depends(get_settings)]
 ) -> ConversationOut:
     conversation, token = await conversations.start_conversation(
-        session, channel="web", language=body.language, city=body.city, audience=body.audience
+        session,
+        channel="web",
+        language=body.language,
+        language_hint=body.language_hint,
+        city=body.city,
+        audience=body.audience,
     )
     return ConversationOut(id=conversation.id, token=token, language=conversation.language, state=conversation.state)
 

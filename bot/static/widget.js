@@ -17,6 +17,9 @@
   var state = {
     id: saved.id || null, token: saved.token || null, lastSeen: saved.lastSeen || 0,
     language: saved.language || config.language || (navigator.language || "de").slice(0, 2),
+    // Only the switcher is the user's choice; the page's data-language and the browser's language are hints, which
+    // the server drops when the user clearly writes in another language (the panel then follows).
+    languageChosen: Boolean(saved.languageChosen),
     audience: saved.audience || config.audience, ui: null, socket: null, retry: 0,
     shown: {}, pending: [], open: false,
   };
@@ -24,6 +27,7 @@
   function persist() {
     localStorage.setItem(storeKey, JSON.stringify({
       id: state.id, token: state.token, lastSeen: state.lastSeen, language: state.language, audience: state.audience,
+      languageChosen: state.languageChosen,
     }));
   }
 
@@ -98,7 +102,7 @@
       state.language = ui.language;
       panel.setAttribute("dir", ui.direction);
       panel.setAttribute("lang", ui.language);
-      launcher.textContent = t("widget_open");
+      launcher.textContent = t(state.open ? "widget_close" : "widget_open");
       $("#title").textContent = t("widget_title");
       $(".close").textContent = "×";
       $(".close").setAttribute("aria-label", t("widget_close"));
@@ -128,7 +132,7 @@
     });
   }
 
-  function show(message) {
+  function show(message, replayed) {
     var key = message.id ? "m" + message.id : "c" + message.client_id;
     if (message.id && message.client_id && state.shown["c" + message.client_id]) {
       state.shown["c" + message.client_id].dataset.id = message.id;
@@ -138,6 +142,8 @@
     if (state.shown[key]) return;
     var li = document.createElement("li");
     li.className = message.sender;
+    if (message.language) li.lang = message.language;  // read aloud in its own language
+    li.dir = "auto";
     linkify(li, message.text);
     log.appendChild(li);
     state.shown[key] = li;
@@ -147,7 +153,12 @@
     }
     if (message.sender !== "user") {
       typing.hidden = true;
-      renderQuick((message.data && message.data.buttons) || [], message);
+      var buttons = (message.data && message.data.buttons) || [];
+      renderQuick(buttons, message);
+      if (!replayed && message.language && message.language !== state.language && !state.languageChosen) {
+        // The user wrote in another language than the page's: the bot switched, the panel follows.
+        loadUi(message.language).then(function () { persist(); renderQuick(buttons, message); });
+      }
     }
     logwrap.scrollTop = logwrap.scrollHeight;
   }
@@ -198,7 +209,8 @@
 
   function ensureConversation() {
     if (state.id) return Promise.resolve();
-    return http("POST", "/api/conversations", { language: state.language, audience: state.audience })
+    var language = state.languageChosen ? { language: state.language } : { language_hint: state.language };
+    return http("POST", "/api/conversations", Object.assign(language, { audience: state.audience }))
       .then(function (c) { state.id = c.id; state.token = c.token; persist(); connect(); });
   }
 
@@ -247,7 +259,7 @@
         state.socket.send(JSON.stringify(frame));
       } else if (!window.WebSocket) {
         http("POST", "/api/conversations/" + state.id + "/messages", { text: text, client_message_id: frame.id })
-          .then(function (result) { result.replies.forEach(show); })
+          .then(function (result) { result.replies.forEach(function (reply) { show(reply); }); })
           .catch(function (error) { status.textContent = error.message; });
       } else {
         status.textContent = t("widget_offline");
@@ -282,6 +294,7 @@
   });
   select.addEventListener("change", function () {
     var language = select.value;
+    state.languageChosen = true;
     loadUi(language).then(function () {
       persist();
       if (state.id) return http("PUT", "/api/conversations/" + state.id + "/language", { language: language });
@@ -292,7 +305,7 @@
     if (!state.id) return;
     // After a reload: show the history, then let the socket resume from the last message seen.
     return http("GET", "/api/conversations/" + state.id + "/messages").then(function (list) {
-      list.messages.forEach(show);
+      list.messages.forEach(function (message) { show(message, true); });
       connect();
     }).catch(function (error) {
       if (error.status === 401 || error.status === 403 || error.status === 404) {

@@ -82,6 +82,19 @@ def test_language_is_detected_and_passed_to_the_engine(
     assert fake_engine.received[0]["metadata"]["language"] == "en"
 
 
+@pytest.mark.parametrize(("field", "expected"), [("language_hint", "en"), ("language", "de")])
+def test_a_language_hint_gives_way_to_what_the_user_writes_a_choice_does_not(
+    client: TestClient, fake_engine: FakeEngine, field: str, expected: str
+) -> None:
+    """The widget on a German page sends its data-language as a hint; the user's switcher sends a choice."""
+    started = client.post("/api/conversations", json={field: "de"}).json()
+    assert started["language"] == "de"
+    conversation = {**started, "headers": {"Authorization": f"Bearer {started['token']}"}}
+    response = send(client, conversation, "Where can I register my address in Witten?")
+    assert response.json()["language"] == expected
+    assert fake_engine.received[-1]["metadata"]["language"] == expected
+
+
 def test_empty_and_whitespace_messages_are_rejected_and_not_stored(
     client: TestClient, conversation: dict[str, Any], fake_engine: FakeEngine
 ) -> None:

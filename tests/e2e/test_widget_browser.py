@@ -131,22 +131,22 @@ def test_employers_find_the_checklist_beside_the_chat_and_in_the_answer(stack: S
 def test_message_written_during_a_service_restart_arrives_once(stack: Stack, page: Any) -> None:
     page.goto(stack.service_url + "/")
     widget(page).locator("button.launcher").click()
-    ask(page, "hello")
+    ask(page, "Hallo")
     page.wait_for_function(
         "() => document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.bot').length >= 2"
     )
     stack.stop_process("service")
     try:
-        ask(page, "thank you")
+        ask(page, "Vielen Dank")
     finally:
         stack.start_service()
         stack.wait_ready(timeout=120)
     page.wait_for_function(
         "() => [...document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.bot')]"
-        ".some(li => li.textContent.includes('Gern geschehen'))",  # the demo page sets German
+        ".some(li => li.textContent.includes('Gern geschehen'))",
         timeout=60_000,
     )
-    assert log_texts(page).count("thank you") == 1
+    assert log_texts(page).count("Vielen Dank") == 1
     page.screenshot(path=str(ARTIFACTS / "widget-after-restart.png"))
 
 
@@ -212,3 +212,26 @@ def test_help_without_a_topic_shows_the_employer_topics_and_one_person_chip(stac
     chips = [text.strip() for text in widget(page).locator(".quick button").all_inner_texts()]
     assert len(chips) == len(kb.menu.employer) + 1, chips
     assert chips.count(person) == 1
+
+
+def test_the_page_language_gives_way_to_the_language_the_user_writes(stack: Stack, page: Any) -> None:
+    """The demo page says data-language="de": a hint. Someone writing English gets English, and the panel follows."""
+    catalog = catalog_for(Settings().knowledge_dir / "ui")
+    page.goto(stack.service_url + "/")
+    widget(page).locator("button.launcher").click()
+    assert widget(page).locator("section.panel").get_attribute("lang") == "de"
+    ask(page, "Where do I register my address in Bochum?")
+    page.wait_for_function(
+        "() => document.querySelector('#glueckauf-widget').shadowRoot.querySelector('.panel').lang === 'en'"
+    )
+    assert widget(page).locator("#title").inner_text() == catalog.text("widget_title", "en")
+    assert widget(page).locator("select").input_value() == "en"
+    assert widget(page).locator("ol.log li.bot[lang=en]").count() >= 1
+
+    widget(page).locator("select").select_option("de")  # the user's own choice sticks from now on
+    ask(page, "How long does it take?")
+    page.wait_for_function(
+        "() => [...document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.bot')]"
+        ".slice(-1)[0].lang === 'de'"
+    )
+    assert widget(page).locator("section.panel").get_attribute("lang") == "de"
