@@ -47,7 +47,8 @@ class ActionAnswerQuestion(Action):
         control = outcome_control(self.services, outcome, turn, question)
         if control["glueckauf"]:
             dispatcher.utter_message(json_message=control)
-        dispatcher.utter_message(**outcome.as_message())
+        if outcome.text:
+            dispatcher.utter_message(**outcome.as_message())
         slots = {**outcome_slots(outcome, failed), "city": outcome.city or turn.city}
         slots["pending_question"] = question if outcome.kind == "ask_city" else None
         return [SlotSet(name, value) for name, value in slots.items()]

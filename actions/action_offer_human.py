@@ -1,4 +1,5 @@
-"""Offers an advisor when the user asks for a person; the handoff starts only after the user confirms."""
+"""Offers an advisor when the user asks for a person; the handoff starts only after the user confirms, or at once
+outside office hours (there is nobody to put them through to, only the offer to take a contact)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.answering import offer_advisor
-from bot.dialogue import DialogueServices, TurnContext
+from bot.dialogue import DialogueServices, TurnContext, control_message
 
 
 class ActionOfferHuman(Action):
@@ -24,5 +25,8 @@ class ActionOfferHuman(Action):
     ) -> list[dict[str, Any]]:
         turn = TurnContext.from_tracker(tracker, self.services.default_language)
         outcome = offer_advisor(self.services, turn, "asked")
+        if outcome.hand_off_now:  # nobody there to confirm for: the gateway says when advisors are back
+            dispatcher.utter_message(json_message=control_message(handoff=outcome.handoff_reason))
+            return [SlotSet("handoff_offered", None)]
         dispatcher.utter_message(**outcome.as_message())
         return [SlotSet("handoff_offered", "asked")]

@@ -101,15 +101,19 @@ def topic_buttons(services: DialogueServices, turn: TurnContext) -> list[dict[st
 
 
 _OFFER_TEXT = {"asked": "offer_human", "repeated_failure": "offer_human_after_failures", "urgent": "offer_human_urgent"}
+# Outside office hours nobody can take over: no "shall I put you through?", the handoff starts at once and the gateway
+# says when advisors are back and offers to take a contact. What the bot says before that notice:
+_CLOSED_TEXT = {"asked": None, "repeated_failure": "after_failures_closed", "urgent": "offer_human_urgent_closed"}
 
 
 def offer_advisor(services: DialogueServices, turn: TurnContext, reason: str) -> Outcome:
-    """Ask before handing off: the user confirms with "yes" (or the button) and the gateway queues them. Something
-    urgent while no advisor is there gets the emergency numbers at once, and the gateway's notice when advisors are
-    back with the offer to take a contact; "I can connect you right away" would not be true."""
+    """Ask before handing off: the user confirms with "yes" (or the button) and the gateway queues them. While no
+    advisor is there, "I can put you through" would not be true: the handoff starts at once (the gateway answers
+    with when advisors are back and the offer to take a contact), after the emergency numbers if it is urgent."""
     catalog = services.catalog
-    if reason == "urgent" and not turn.advisors_available:
-        text = catalog.text("offer_human_urgent_closed", turn.language)
+    if not turn.advisors_available:
+        key = _CLOSED_TEXT[reason]
+        text = catalog.text(key, turn.language) if key else ""
         return Outcome("offer_human", text, handoff_reason=reason, hand_off_now=True)
     buttons = [
         {"title": catalog.text("button_yes", turn.language), "payload": "/affirm"},

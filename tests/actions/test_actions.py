@@ -14,6 +14,7 @@ from actions.action_choose_language import ActionChooseLanguage
 from actions.action_explain_scope import ActionExplainScope
 from actions.action_greet_user import ActionGreetUser
 from actions.action_not_sure import ActionNotSure
+from actions.action_offer_human import ActionOfferHuman
 from actions.action_offer_topics import ActionOfferTopics
 from actions.action_set_city import ActionSetCity
 from bot.action_server import create_executor, discover_actions
@@ -382,3 +383,25 @@ def test_an_urgent_message_offers_a_person_only_when_one_is_there(
         assert "right away" not in reply["text"] and not reply["buttons"]
         assert slots["handoff_offered"] is None
         assert messages[0]["custom"]["glueckauf"]["handoff"] == "urgent"
+
+
+def test_asking_for_a_person_when_nobody_is_there_starts_the_handoff_at_once(services: DialogueServices) -> None:
+    """No "shall I put you through?": the gateway answers with when advisors are back and takes a contact."""
+    messages, events = run(
+        ActionOfferHuman(services), text="I want to talk to a person", metadata={"advisors_available": False}
+    )
+    assert messages[0]["custom"] == {"glueckauf": {"handoff": "asked"}} and texts(messages) == []
+    assert {"event": "slot", "name": "handoff_offered", "value": None, "timestamp": None} in events
+    messages, _ = run(ActionOfferHuman(services), text="I want to talk to a person")
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]  # in office hours: confirm first
+
+
+def test_a_second_miss_when_nobody_is_there_says_sorry_and_hands_off(services: DialogueServices) -> None:
+    messages, _ = run(
+        ActionAnswerQuestion(services),
+        text="Какой у меня гороскоп на сегодня?",
+        metadata={"language": "en", "advisors_available": False},
+        slots={"failed_turns": 1.0},
+    )
+    assert texts(messages) == ["Sorry, I couldn't help you twice in a row."]
+    assert messages[0]["custom"]["glueckauf"]["handoff"] == "repeated_failure"
