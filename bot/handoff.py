@@ -354,4 +354,5 @@ async def store_contact_request(
     )
     conversation.contact_offered_until = None
     record_event(session, InsightKind.HANDOFF_OUTCOME, conversation, reason="contact_request")
-    return await notify_user(session, conversation, catalog.text("contact_request_thanks", conversation.language))
+    thanks = catalog.text("contact_request_thanks", conversation.language, contact=contact)  # a wrong guess shows
+    return await notify_user(session, conversation, thanks)
