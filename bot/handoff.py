@@ -69,6 +69,10 @@ class EmptyText(AppError):
 QUEUE_EVENTS = ("queue_changed", "claimed", "closed", "handed_back")
 # Key in a queue notice's data: the place it shows, so that a channel can bring the notice up to date.
 QUEUE_NOTICE = "queue_position"
+# Data keys of the notices around a contact request: channels with a native way to share a phone number offer it
+# with the first and take it away with the second (Telegram's "share my phone number" keyboard).
+CONTACT_OFFER = "contact_offer"
+CONTACT_STORED = "contact_stored"
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,7 @@ async def start_handoff(
             local = back.astimezone(office_hours.timezone)
             when = f"{catalog.text(f'day_{DAYS[local.weekday()]}', language)} {local:%d.%m.} {local:%H:%M}"
             text = catalog.text("office_closed", language, when=when)
+        data = {CONTACT_OFFER: True}
     notice = await notify_user(session, conversation, text, data)
     if events is not None:
         events.publish("queue_changed", conversation_id=conversation.id)
@@ -355,4 +360,4 @@ async def store_contact_request(
     conversation.contact_offered_until = None
     record_event(session, InsightKind.HANDOFF_OUTCOME, conversation, reason="contact_request")
     thanks = catalog.text("contact_request_thanks", conversation.language, contact=contact)  # a wrong guess shows
-    return await notify_user(session, conversation, thanks)
+    return await notify_user(session, conversation, thanks, {CONTACT_STORED: True})

@@ -21,7 +21,15 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import (
@@ -39,7 +47,15 @@ from bot import conversations
 from bot.dialogue import city_name
 from bot.events import EventBus
 from bot.feedback import NotRateable, rate_answer
-from bot.handoff import QUEUE_EVENTS, QUEUE_NOTICE, queue_status, queued_text, start_handoff
+from bot.handoff import (
+    CONTACT_OFFER,
+    CONTACT_STORED,
+    QUEUE_EVENTS,
+    QUEUE_NOTICE,
+    queue_status,
+    queued_text,
+    start_handoff,
+)
 from bot.i18n import Catalog
 from bot.knowledge.schema import CITY_IDS
 from bot.language import LanguageDetector
@@ -62,6 +78,9 @@ MAX_LENGTH = 4096
 SEND_ATTEMPTS = 5
 _URL = re.compile(r"https?://[^\s<>\"]+")
 SENT_ID = "telegram_message_id"  # key in a stored message's data: the id Telegram gave the (last part of the) message
+
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 def split_message(text: str, limit: int = MAX_LENGTH) -> list[str]:
@@ -168,6 +187,7 @@ class TelegramChannel:
             app.add_handler(CommandHandler(name, handler, filters=private))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT, self._on_text))
+        app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.CONTACT, self._on_contact))
         app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, self._on_media))
         app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.UpdateType.MESSAGE, self._on_group))
         # Edited messages match no handler: the original was answered already.
@@ -363,6 +383,17 @@ class TelegramChannel:
         )
         await self._router.dispatch(conversation.id)  # replies reach the user through send()
 
+    async def _on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The "share my phone number" button: the user's own number, taken like a number they typed (a contact
+        request while the offer stands). Someone else's contact card is not theirs to give."""
+        message, sender = update.effective_message, update.effective_user
+        contact = message.contact if message else None
+        if contact is None or sender is None or contact.user_id != sender.id:
+            await self._on_media(update, context)
+            return
+        number = contact.phone_number if contact.phone_number.startswith("+") else f"+{contact.phone_number}"
+        await self._handle_text(update, await self._conversation(update), number)
+
     async def _on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         conversation = await self._conversation(update)
         await self._reply(conversation, self._catalog.text("telegram_text_only", self._language(conversation)))
@@ -376,7 +407,7 @@ class TelegramChannel:
 
     # ------------------------------------------------------------ sending
 
-    async def _reply(self, conversation: Conversation, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+    async def _reply(self, conversation: Conversation, text: str, keyboard: Markup | None = None) -> None:
         await self._send_text(conversation.external_id or "", text, keyboard)
 
     async def send(self, conversation: Conversation, message: Message) -> None:
@@ -398,7 +429,14 @@ class TelegramChannel:
                     ),
                 ]
             )
-        keyboard = InlineKeyboardMarkup(rows) if rows else None
+        keyboard: Markup | None = InlineKeyboardMarkup(rows) if rows else None
+        if (message.data or {}).get(CONTACT_OFFER):  # outside office hours: one tap shares the user's own number
+            share = KeyboardButton(
+                self._catalog.text("button_share_phone", self._language(conversation)), request_contact=True
+            )
+            keyboard = ReplyKeyboardMarkup([[share]], one_time_keyboard=True, resize_keyboard=True)
+        elif (message.data or {}).get(CONTACT_STORED):
+            keyboard = ReplyKeyboardRemove()
         sent_id = await self._send_text(conversation.external_id, message.text, keyboard)
         async with self._sessions() as session:
             stored = await session.get(Message, message.id)
@@ -408,7 +446,7 @@ class TelegramChannel:
                     stored.data = {**stored.data, SENT_ID: sent_id}  # a new dict: JSON columns track assignment
                 await session.commit()
 
-    async def _send_text(self, chat_id: str, text: str, keyboard: InlineKeyboardMarkup | None = None) -> int | None:
+    async def _send_text(self, chat_id: str, text: str, keyboard: Markup | None = None) -> int | None:
         """Sends in pieces; returns Telegram's id of the last piece."""
         pieces = split_message(text) or [""]
         sent: Any = None

@@ -12,12 +12,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 
 from bot.answering import entry_payload
 from bot.app import create_app
 from bot.channels.telegram import split_message, to_html
-from bot.models import AdvisorRole, Conversation, DeliveryStatus, Direction, Message, SenderKind, utcnow
+from bot.models import AdvisorRole, ContactRequest, Conversation, DeliveryStatus, Direction, Message, SenderKind, utcnow
 from bot.settings import Settings
 from tests.bot.test_handoff import PASSWORD, _advisor, _csrf
 from tests.conftest import REDIS_URL, FakeEngine, poll_until
@@ -341,3 +341,32 @@ async def _queue_old_reply(sessions: Any, text: str) -> None:
             )
         )
         await session.commit()
+
+
+def test_outside_office_hours_one_tap_shares_the_users_own_phone_number(
+    settings: Settings, fake_engine: FakeEngine, bot_api: FakeBotApi
+) -> None:
+    closed = with_telegram(settings, bot_api).model_copy(update={"office_hours": ""})
+    app = create_app(closed, engine_transport=httpx.MockTransport(fake_engine.handle))
+    with TestClient(app) as telegram:
+        post(telegram, message_update("/human"))
+        offer = bot_api.sent()[-1]
+        assert "e-mail address or phone number" in offer["text"]
+        (row,) = offer["reply_markup"]["keyboard"]
+        assert row[0]["request_contact"] is True and row[0]["text"] == "📱 Share my phone number"
+
+        stranger = {"phone_number": "4915112345678", "first_name": "Someone", "user_id": CHAT + 1}
+        post(telegram, message_update(contact=stranger))  # a contact card forwarded: not theirs to give
+        assert bot_api.sent()[-1]["text"] == "Sorry, I can only read text. Please write your question."
+
+        own = {"phone_number": "4917612345678", "first_name": "Olena", "user_id": CHAT}
+        post(telegram, message_update(contact=own))
+        thanks = bot_api.sent()[-1]
+        assert thanks["text"] == "Thank you! We'll get in touch at +4917612345678 as soon as our advice team is back."
+        assert thanks["reply_markup"] == {"remove_keyboard": True}
+        assert fake_engine.received == []
+
+    database = create_engine(settings.database_url)
+    with database.connect() as connection:
+        assert connection.execute(select(ContactRequest.contact)).scalars().all() == ["+4917612345678"]
+    database.dispose()
