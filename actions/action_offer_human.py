@@ -9,8 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answering import offer_advisor
-from bot.dialogue import DialogueServices, TurnContext, control_message
+from bot.answering import offer_advisor, outcome_control, outcome_slots
+from bot.dialogue import DialogueServices, TurnContext
 
 
 class ActionOfferHuman(Action):
@@ -25,8 +25,11 @@ class ActionOfferHuman(Action):
     ) -> list[dict[str, Any]]:
         turn = TurnContext.from_tracker(tracker, self.services.default_language)
         outcome = offer_advisor(self.services, turn, "asked")
-        if outcome.hand_off_now:  # nobody there to confirm for: the gateway says when advisors are back
-            dispatcher.utter_message(json_message=control_message(handoff=outcome.handoff_reason))
-            return [SlotSet("handoff_offered", None)]
-        dispatcher.utter_message(**outcome.as_message())
-        return [SlotSet("handoff_offered", "asked")]
+        # Outside office hours the outcome hands off at once (a control message, no text); the same helpers as for
+        # every other outcome say so, and whether an offer stays open.
+        control = outcome_control(self.services, outcome, turn, str((tracker.latest_message or {}).get("text") or ""))
+        if control["glueckauf"]:
+            dispatcher.utter_message(json_message=control)
+        if outcome.text:
+            dispatcher.utter_message(**outcome.as_message())
+        return [SlotSet("handoff_offered", outcome_slots(outcome, 0)["handoff_offered"])]
