@@ -27,11 +27,13 @@ from bot.i18n import catalog_for
 from bot.knowledge import index as index_module
 from bot.settings import PROJECT_ROOT, Settings
 
+SET_PREFIX = "set:"  # results are also kept per file of bench/answers, under this prefix
+
 
 def load_questions() -> list[dict[str, Any]]:
     questions: list[dict[str, Any]] = []
     for path in sorted((PROJECT_ROOT / "bench" / "answers").glob("*.yml")):
-        questions += yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        questions += [{**q, "set": path.stem} for q in yaml.safe_load(path.read_text(encoding="utf-8")) or []]
     return questions
 
 
@@ -55,6 +57,7 @@ def evaluate(services: Any, questions: list[dict[str, Any]]) -> tuple[dict[str, 
             verdict = "not_sure+offered" if entry_payload(q["expected"]) in offered else "not_sure"
         results[q["lang"]].append(verdict)
         results["all"].append(verdict)
+        results[SET_PREFIX + q.get("set", "")].append(verdict)
     return results, latencies
 
 
@@ -99,11 +102,15 @@ def main() -> int:
     questions = [q for q in load_questions() if q["expected"] is None or q["expected"] in entries]
     skipped = len(load_questions()) - len(questions)
     results, latencies = evaluate(services, questions)
-    languages = [*sorted(lang for lang in results if lang != "all"), "all"]
+    languages = [*sorted(lang for lang in results if lang != "all" and not lang.startswith(SET_PREFIX)), "all"]
     rows = [[lang, len(results[lang]), *rates(results[lang]), *offers(results[lang])] for lang in languages]
     print(f"{len(questions)} held-out questions ({skipped} skipped: their entry does not exist)\n")
     headers = ["language", "questions", "top-1", "not sure", "wrong", "offered", "offered, uncovered"]
     print(table(headers, rows))
+    sets = sorted(key for key in results if key.startswith(SET_PREFIX))
+    set_rows = [[key.removeprefix(SET_PREFIX), len(results[key]), *rates(results[key])] for key in sets]
+    print()
+    print(table(["question set", "questions", "top-1", "not sure", "wrong"], set_rows))
     print(f"\nlatency per question: p50 {percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} ms")
 
     threshold_rows = sweep(

@@ -244,10 +244,17 @@ class KnowledgeIndex:
 
     def search(self, question: str, *, audience: str | None = None, limit: int = 3) -> SearchResult:
         """The most probable entries for the audience; confident only when the best is probable enough and more
-        probable than "not covered"."""
+        probable than "not covered". With an audience, the probabilities are conditioned on it: a candidate's
+        "Wie lange dauert die Anerkennung meines Pflegediploms?" was split between recognition of qualifications
+        and the employers' recognition partnership, so neither reached the threshold although the employer entry
+        is never offered to a candidate (make bench-answers: 89.7 -> 90.8 % right, wrong 2.1 -> 2.5 %)."""
         if self._weights is None or self._bias is None:
             return SearchResult([], False)
         probabilities = _softmax(self._features([question]) @ self._weights + self._bias)[0]
+        if audience is not None:  # P(entry | question, audience): entries for others take no share
+            eligible = np.array([audience in self.kb.entries[eid].audience for eid in self._ids] + [True])
+            probabilities = np.where(eligible, probabilities, 0.0)
+            probabilities /= probabilities.sum()
         not_covered = float(probabilities[-1])
         ranked = sorted(zip(self._ids, probabilities[:-1], strict=True), key=lambda item: item[1], reverse=True)
         matches = [

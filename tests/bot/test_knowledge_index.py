@@ -36,3 +36,16 @@ def test_every_entry_answers_its_first_question_in_every_language(services: Dial
 def test_a_turkish_capital_i_gives_the_same_letter_features_as_a_small_one() -> None:
     """Python lower-cases "İ" to "i" plus a combining dot, which split "İkamet" into "i" and "kamet"."""
     assert np.array_equal(char_ngrams(["İKAMET İZNİ"]), char_ngrams(["ikamet izni"]))
+
+
+def test_entries_for_another_audience_take_no_share_of_the_confidence(services: DialogueServices) -> None:
+    """The question resembles the candidates' recognition entry and the employers' recognition partnership; a
+    candidate is never given the employer entry, so its share must not keep the candidate entry below the
+    threshold."""
+    question = "Wie lange dauert die Anerkennung meines Pflegediploms?"
+    unconditioned = services.knowledge.search(question)
+    for_candidate = services.knowledge.search(question, audience="candidate")
+    assert not unconditioned.confident
+    assert for_candidate.confident and for_candidate.best is not None
+    assert for_candidate.best.entry.id == "recognition-of-qualifications"
+    assert all("candidate" in match.entry.audience for match in for_candidate.matches)
