@@ -12,6 +12,8 @@ from bot.dialogue import TurnContext
 
 
 class ActionOfferTopics(KnowledgeFirstAction):
+    follow_ups = False  # "yardım lazım" right after an answer wants the topics, not that answer's office again
+
     def name(self) -> str:
         return "action_offer_topics"
 

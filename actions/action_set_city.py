@@ -77,6 +77,6 @@ class ActionSetCity(ActionAnswerQuestion):
 
 def _asks(text: str, outcome: Outcome) -> bool:
     """A message with a city that is also a question: it ends like one, or the knowledge base knows it well."""
-    if "?" in text or "؟" in text:
+    if outcome.follow_up or "?" in text or "؟" in text:  # "und Herne" right after an answer for Bochum
         return True
     return outcome.kind == "answer" and (outcome.score or 0) >= SURE_WITHOUT_QUESTION_MARK

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from bot.dialogue import DialogueServices, TurnContext, city_name, control_message
 from bot.i18n import Catalog
-from bot.knowledge.answer import compose_answer
+from bot.knowledge.answer import compose_answer, contact_card
 from bot.knowledge.index import SearchResult
 from bot.knowledge.schema import CITY_IDS, Entry
 
@@ -26,12 +26,13 @@ class Outcome:
     handoff_reason: str | None = None
     hand_off_now: bool = False  # no yes/no first: the gateway starts the handoff with this very answer
     miss: Literal["no_entry", "not_sure", "city_not_served"] | None = None  # why nothing was answered
+    follow_up: bool = False  # a short question about the last answer's topic, sent on to that topic's office
 
     @property
     def settles_it(self) -> bool:
         """An answer, the question which city, or an urgent offer of an advisor: the knowledge base knows what to do
         with the message whatever the intent classifier thought ("I need help with my visa" is not small talk)."""
-        return self.kind in ("answer", "ask_city") or self.handoff_reason == "urgent"
+        return self.kind in ("answer", "ask_city") or self.handoff_reason == "urgent" or self.follow_up
 
     def as_message(self) -> dict[str, Any]:
         """Keyword arguments for CollectingDispatcher.utter_message."""
@@ -142,10 +143,25 @@ def not_sure(
 def answer_question(
     services: DialogueServices, question: str, turn: TurnContext, failed_turns: int = 0, *, city_chosen: bool = False
 ) -> Outcome:
-    """`city_chosen`: the user picked `turn.city` for this very question (a city button after "which city?")."""
+    """`city_chosen`: the user picked `turn.city` for this very question (a city button after "which city?").
+    A city the question names is remembered whatever the outcome: "I just arrived in Witten, what do I do first?"
+    may be beyond the knowledge base, but the next question must not be answered with "which city?"."""
+    named = services.places.city(question)
+    outcome = _answer(services, question, turn, failed_turns, named, city_chosen=city_chosen)
+    return replace(outcome, city=named) if named and outcome.city is None else outcome
+
+
+def _answer(
+    services: DialogueServices,
+    question: str,
+    turn: TurnContext,
+    failed_turns: int,
+    named: str | None,
+    *,
+    city_chosen: bool,
+) -> Outcome:
     if services.urgency.is_urgent(question):
         return offer_advisor(services, turn, "urgent")
-    named = services.places.city(question)
     # "Wohnung in Dortmund": the question is about a town we do not cover, whatever city the conversation has.
     outside = None if named or city_chosen else services.places.elsewhere(question)
     city = named or (None if outside else turn.city)
@@ -166,11 +182,37 @@ def answer_question(
     if best is None:
         return replace(not_sure(services, turn, failed_turns), miss="no_entry")
     if not result.confident:
+        if (answered := follow_up(services, question, turn, named)) is not None:
+            return answered
         offered = suggestions(result, turn.language)
         return replace(
             not_sure(services, turn, failed_turns, offered), entry_id=best.entry.id, score=best.score, miss="not_sure"
         )
     return answer_entry(services, best.entry, best.score, turn, city, failed_turns, outside)
+
+
+FOLLOW_UP_WORDS = 6  # "ücretsiz mi?", "и сколько ждать?", "und in Herne?": longer messages are questions of their own
+
+
+def follow_up(services: DialogueServices, question: str, turn: TurnContext, named: str | None) -> Outcome | None:
+    """A short question right after an answer that the knowledge base cannot place is about that answer: naming
+    one of our cities, it gets the same answer for that city; otherwise ("is it free?") the details are beyond
+    the entry, so the bot says so and shows the office in charge again, with a person to ask."""
+    entry = services.knowledge.kb.entries.get(turn.last_entry or "")
+    if entry is None or len(question.split()) > FOLLOW_UP_WORDS:
+        return None
+    if named:  # "und in Herne?": the same answer for that city; the city alone after a general answer is no question
+        if not (entry.city_specific and entry.serves(named)):
+            return None
+        return replace(answer_entry(services, entry, None, turn, named, 0), follow_up=True)
+    contact_id = entry.contact_for(turn.city)
+    contact = services.knowledge.kb.contacts.get(contact_id) if contact_id else None
+    if contact is None:
+        return None
+    catalog = services.catalog
+    text = f"{catalog.text('follow_up_office', turn.language)}\n\n{contact_card(contact, catalog, turn.language)}"
+    human = {"title": catalog.text("button_human", turn.language), "payload": "/request_human"}
+    return Outcome("not_sure", text, [human], entry.id, miss="not_sure", follow_up=True)
 
 
 def checklist_links(public_url: str, checklist_id: str, language: str, city: str | None) -> tuple[str, str]:
@@ -238,4 +280,5 @@ def outcome_slots(outcome: Outcome, failed_turns: int) -> dict[str, Any]:
     if outcome.kind == "offer_human":
         failed = 0
     offered = None if outcome.hand_off_now else outcome.handoff_reason
-    return {"failed_turns": float(failed), "handoff_offered": offered}
+    last_entry = outcome.entry_id if outcome.kind == "answer" or outcome.follow_up else None
+    return {"failed_turns": float(failed), "handoff_offered": offered, "last_entry": last_entry}

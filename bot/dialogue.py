@@ -34,6 +34,7 @@ class TurnContext:
     audience: str | None
     channel: str | None
     advisors_available: bool = True  # the gateway's office hours at this turn: whether a person can take over now
+    last_entry: str | None = None  # the entry the bot's last turn answered from: what a short follow-up is about
 
     @classmethod
     def from_tracker(cls, tracker: Any, default_language: str) -> TurnContext:
@@ -49,6 +50,7 @@ class TurnContext:
             audience=pick("audience"),
             channel=metadata.get("channel"),
             advisors_available=metadata.get("advisors_available") is not False,
+            last_entry=tracker.get_slot("last_entry"),
         )
 
     def slots(self) -> dict[str, str | None]:

@@ -189,6 +189,27 @@ def test_unrelated_question_is_not_answered_from_a_poor_match(services: Dialogue
     assert reply.startswith("I'm not sure")
 
 
+def test_a_city_named_in_a_question_the_bot_cannot_answer_is_remembered(services: DialogueServices) -> None:
+    """ "I just arrived in Witten, ..." was beyond the knowledge base, and the next question got "which city?"."""
+    messages, events = run(
+        ActionAnswerQuestion(services),
+        text="What is the best pizza recipe with pineapple here in Witten?",
+        metadata={"language": "en"},
+    )
+    assert messages[0]["custom"]["glueckauf"]["city"] == "witten"
+    assert texts(messages)[0].startswith("I'm not sure")
+    assert {"event": "slot", "name": "city", "value": "witten", "timestamp": None} in events
+
+
+def test_a_city_named_in_a_request_for_help_is_remembered(services: DialogueServices) -> None:
+    (control, menu), events = run(
+        ActionOfferTopics(services), text="Ich wohne in Herne und brauche Hilfe", metadata={"language": "de"}
+    )
+    assert control["custom"] == {"glueckauf": {"city": "herne"}}
+    assert menu["text"] == services.catalog.text("help_topics", "de")
+    assert {"event": "slot", "name": "city", "value": "herne", "timestamp": None} in events
+
+
 def test_district_sets_the_city(services: DialogueServices) -> None:
     messages, _events = tell_city(services, "ich wohne in Wanne-Eickel", "de")
     assert messages[0]["custom"] == {"glueckauf": {"city": "herne"}}
