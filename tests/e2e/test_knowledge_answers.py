@@ -97,6 +97,26 @@ def test_a_vague_question_offers_entries_and_a_click_answers_one(stack: Stack) -
     assert kb.entries["opportunity-card"].answer["de"].text in "\n\n".join(p["text"] for p in parts)
 
 
+def test_short_follow_ups_are_about_the_answer_before_them(stack: Stack) -> None:
+    """Through the real engine: the entry answered is kept in the tracker for the next turn."""
+    settings = Settings()
+    kb, _ = load_knowledge(settings.knowledge_dir)
+    catalog = catalog_for(settings.knowledge_dir / "ui")
+    with httpx.Client(base_url=stack.service_url, timeout=60) as http:
+        conversation = http.post("/api/conversations", json={"language": "en"}).json()
+        headers = {"Authorization": f"Bearer {conversation['token']}"}
+        url = f"/api/conversations/{conversation['id']}/messages"
+        http.post(url, json={"text": "Where do I register my address in Witten?"}, headers=headers)
+        detail = http.post(url, json={"text": "how much does it cost?"}, headers=headers).json()["replies"]
+        herne = http.post(url, json={"text": "and in Herne?"}, headers=headers).json()["replies"]
+    (reply,) = [r for r in detail if r["text"]]
+    assert reply["text"].startswith(catalog.text("follow_up_office", "en")), detail
+    assert localised(kb.contacts["witten-buergerbuero"].name, "en") in reply["text"]
+    parts = [r for r in herne if (r.get("data") or {}).get("knowledge")]
+    assert {p["data"]["knowledge"]["entry_id"] for p in parts} == {"address-registration"}, herne
+    assert parts[1]["text"].startswith(localised(kb.contacts["herne-buergerbuero"].name, "en"))
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [
