@@ -12,7 +12,7 @@ from bot.dialogue import DialogueServices, TurnContext, city_name, control_messa
 from bot.i18n import Catalog
 from bot.knowledge.answer import compose_answer, contact_card
 from bot.knowledge.index import SearchResult
-from bot.knowledge.schema import CITY_IDS, Entry
+from bot.knowledge.schema import CITY_IDS, Contact, Entry
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,9 @@ class Outcome:
 
     @property
     def settles_it(self) -> bool:
-        """An answer, the question which city, or an urgent offer of an advisor: the knowledge base knows what to do
-        with the message whatever the intent classifier thought ("I need help with my visa" is not small talk)."""
+        """An answer, the question which city, an urgent offer of an advisor or a follow-up on the last answer: the
+        knowledge base knows what to do with the message whatever the intent classifier thought ("I need help with
+        my visa" is not small talk)."""
         return self.kind in ("answer", "ask_city") or self.handoff_reason == "urgent" or self.follow_up
 
     def as_message(self) -> dict[str, Any]:
@@ -205,14 +206,19 @@ def follow_up(services: DialogueServices, question: str, turn: TurnContext, name
         if not (entry.city_specific and entry.serves(named)):
             return None
         return replace(answer_entry(services, entry, None, turn, named, 0), follow_up=True)
-    contact_id = entry.contact_for(turn.city)
-    contact = services.knowledge.kb.contacts.get(contact_id) if contact_id else None
+    contact = entry_contact(services, entry, turn.city)
     if contact is None:
         return None
     catalog = services.catalog
     text = f"{catalog.text('follow_up_office', turn.language)}\n\n{contact_card(contact, catalog, turn.language)}"
     human = {"title": catalog.text("button_human", turn.language), "payload": "/request_human"}
     return Outcome("not_sure", text, [human], entry.id, miss="not_sure", follow_up=True)
+
+
+def entry_contact(services: DialogueServices, entry: Entry, city: str | None) -> Contact | None:
+    """The office in charge of the entry for the city (or for everybody)."""
+    contact_id = entry.contact_for(city)
+    return services.knowledge.kb.contacts.get(contact_id) if contact_id else None
 
 
 def checklist_links(public_url: str, checklist_id: str, language: str, city: str | None) -> tuple[str, str]:
@@ -247,8 +253,7 @@ def answer_entry(
         return Outcome("ask_city", catalog.text("ask_city", turn.language), buttons, entry.id, score)
     if city is not None and not entry.serves(city):
         return replace(not_sure(services, turn, failed_turns), entry_id=entry.id, score=score, miss="city_not_served")
-    contact_id = entry.contact_for(city)
-    contact = services.knowledge.kb.contacts.get(contact_id) if contact_id else None
+    contact = entry_contact(services, entry, city)
     checklist = checklist_links(services.public_url, entry.checklist, turn.language, city) if entry.checklist else None
     text = compose_answer(entry, contact, catalog, turn.language, city, checklist)
     return Outcome("answer", text, entry_id=entry.id, score=score, city=city)
