@@ -117,6 +117,22 @@ def test_short_follow_ups_are_about_the_answer_before_them(stack: Stack) -> None
     assert parts[1]["text"].startswith(localised(kb.contacts["herne-buergerbuero"].name, "en"))
 
 
+def test_a_new_session_forgets_the_last_answer_but_not_the_city(stack: Stack) -> None:
+    """The engine runs our action_session_start (after two hours without a message; here triggered directly)."""
+    with httpx.Client(base_url=stack.service_url, timeout=60) as http:
+        conversation = http.post("/api/conversations", json={"language": "en"}).json()
+        headers = {"Authorization": f"Bearer {conversation['token']}"}
+        url = f"/api/conversations/{conversation['id']}/messages"
+        http.post(url, json={"text": "Where do I register my address in Witten?"}, headers=headers)
+    with httpx.Client(base_url=stack.engine_url, timeout=60) as engine:
+        tracker = f"/conversations/{conversation['id']}/tracker"
+        assert engine.get(tracker).json()["slots"]["last_entry"] == "address-registration"
+        engine.post(f"/conversations/{conversation['id']}/execute", json={"name": "action_session_start"})
+        slots = engine.get(tracker).json()["slots"]
+    assert slots["city"] == "witten"
+    assert slots["last_entry"] is None
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [
