@@ -44,11 +44,18 @@ class ActionAnswerQuestion(Action):
     def respond(
         self, dispatcher: CollectingDispatcher, turn: TurnContext, question: str, failed: int, outcome: Outcome
     ) -> list[dict[str, Any]]:
-        control = outcome_control(self.services, outcome, turn, question)
-        if control["glueckauf"]:
-            dispatcher.utter_message(json_message=control)
-        if outcome.text:
-            dispatcher.utter_message(**outcome.as_message())
+        utter_outcome(self.services, dispatcher, turn, question, outcome)
         slots = {**outcome_slots(outcome, failed), "city": outcome.city or turn.city}
         slots["pending_question"] = question if outcome.kind == "ask_city" else None
         return [SlotSet(name, value) for name, value in slots.items()]
+
+
+def utter_outcome(
+    services: DialogueServices, dispatcher: CollectingDispatcher, turn: TurnContext, question: str, outcome: Outcome
+) -> None:
+    """The control message for the gateway (if the outcome has anything to tell it), then the text for the user."""
+    control = outcome_control(services, outcome, turn, question)
+    if control["glueckauf"]:
+        dispatcher.utter_message(json_message=control)
+    if outcome.text:
+        dispatcher.utter_message(**outcome.as_message())

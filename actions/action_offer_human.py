@@ -9,7 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answering import offer_advisor, outcome_control, outcome_slots
+from actions.action_answer_question import utter_outcome
+from bot.answering import offer_advisor, outcome_slots
 from bot.dialogue import DialogueServices, TurnContext
 
 
@@ -27,9 +28,6 @@ class ActionOfferHuman(Action):
         outcome = offer_advisor(self.services, turn, "asked")
         # Outside office hours the outcome hands off at once (a control message, no text); the same helpers as for
         # every other outcome say so, and whether an offer stays open.
-        control = outcome_control(self.services, outcome, turn, str((tracker.latest_message or {}).get("text") or ""))
-        if control["glueckauf"]:
-            dispatcher.utter_message(json_message=control)
-        if outcome.text:
-            dispatcher.utter_message(**outcome.as_message())
+        question = str((tracker.latest_message or {}).get("text") or "")
+        utter_outcome(self.services, dispatcher, turn, question, outcome)
         return [SlotSet("handoff_offered", outcome_slots(outcome, 0)["handoff_offered"])]

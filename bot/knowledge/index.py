@@ -252,17 +252,14 @@ class KnowledgeIndex:
         if self._weights is None or self._bias is None:
             return SearchResult([], False)
         probabilities = _softmax(self._features([question]) @ self._weights + self._bias)[0]
+        eligible = [audience is None or audience in self.kb.entries[eid].audience for eid in self._ids]
         if audience is not None:  # P(entry | question, audience): entries for others take no share
-            eligible = np.array([audience in self.kb.entries[eid].audience for eid in self._ids] + [True])
-            probabilities = np.where(eligible, probabilities, 0.0)
+            probabilities = np.where([*eligible, True], probabilities, 0.0)
             probabilities /= probabilities.sum()
         not_covered = float(probabilities[-1])
-        ranked = sorted(zip(self._ids, probabilities[:-1], strict=True), key=lambda item: item[1], reverse=True)
-        matches = [
-            Match(self.kb.entries[eid], float(p))
-            for eid, p in ranked
-            if audience is None or audience in self.kb.entries[eid].audience
-        ][:limit]
+        candidates = [(eid, p) for eid, p, ok in zip(self._ids, probabilities[:-1], eligible, strict=True) if ok]
+        ranked = sorted(candidates, key=lambda item: item[1], reverse=True)
+        matches = [Match(self.kb.entries[eid], float(p)) for eid, p in ranked][:limit]
         if not matches:
             return SearchResult([], False)
         best = matches[0].score
