@@ -5,7 +5,7 @@ ENGINE := .venv-engine/bin
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test envs train browser migrate lint typecheck kb-check validate unit e2e lock clean bench-nlu bench-language bench-answers bench-insights bench-shared-state
+.PHONY: help run test envs train browser migrate lint typecheck kb-check validate unit e2e lock clean bench-nlu bench-language bench-answers bench-real bench-insights bench-shared-state
 
 help:
 	@echo "make run       set up (venvs, model, database) and start engine + service on 127.0.0.1"
@@ -64,6 +64,9 @@ bench-language: envs
 
 bench-answers: envs
 	$(SERVICE) -m bench.answers
+
+bench-real: train
+	$(SERVICE) -m bench.real
 
 bench-insights: envs
 	$(SERVICE) -m bench.insights

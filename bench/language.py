@@ -77,17 +77,22 @@ def undeterminable(items: list[tuple[str, str]], found: list[Detection]) -> tupl
 
 
 def language_report(detector: LanguageDetector, items: list[tuple[str, str]]) -> dict[str, tuple[float, ...]]:
-    """Per language and "all": accuracy, accuracy on determinable messages, ceiling, wrong-switch rate."""
+    """Per language and "all": accuracy, accuracy on determinable messages, ceiling, wrong-switch rate, accuracy on
+    messages of four words or more (a sentence, where a detector has something to go on)."""
     found = [detector.detect(text) for _, text in items]
     shared, lost, lost_for_language = undeterminable(items, found)
     rows: dict[str, list[tuple[bool, bool, bool, bool]]] = defaultdict(list)
-    for i, ((language, _), detection) in enumerate(zip(items, found, strict=True)):
+    sentences: dict[str, list[bool]] = defaultdict(list)
+    for i, ((language, text), detection) in enumerate(zip(items, found, strict=True)):
         right = detection.language == language
         wrong_switch = not right and detection.confidence >= SWITCH_CONFIDENCE
         # A language's ceiling is what a detector favouring that language could reach; the overall one is what one
         # detector can reach on all messages at once.
         rows[language].append((right, i not in shared, i not in lost_for_language, wrong_switch))
         rows["all"].append((right, i not in shared, i not in lost, wrong_switch))
+        if len(text.split()) >= LONG_MESSAGE_WORDS:
+            sentences[language].append(right)
+            sentences["all"].append(right)
     report: dict[str, tuple[float, ...]] = {}
     for key, hits in rows.items():
         determinable = [right for right, clear, _, _ in hits if clear]
@@ -96,11 +101,13 @@ def language_report(detector: LanguageDetector, items: list[tuple[str, str]]) ->
             sum(determinable) / len(determinable) if determinable else float("nan"),
             sum(h[2] for h in hits) / len(hits),
             sum(h[3] for h in hits) / len(hits),
+            sum(sentences[key]) / len(sentences[key]) if sentences[key] else float("nan"),
         )
     return report
 
 
-REPORT_HEADERS = ["lang-id", "determinable", "ceiling", "wrong switch"]
+REPORT_HEADERS = ["lang-id", "determinable", "ceiling", "wrong switch", ">= 4 words"]
+LONG_MESSAGE_WORDS = 4
 
 
 def reference_detector(names: list[str]) -> LanguageDetector:

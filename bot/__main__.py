@@ -10,10 +10,15 @@ from bot.settings import Settings
 
 
 def kb_check(settings: Settings) -> int:
-    from bot.knowledge.base import check_knowledge, load_knowledge
+    from bot.knowledge.base import check_knowledge, completeness_table, load_knowledge
+    from bot.knowledge.schema import CONTACT_FIELDS
+    from bot.tables import table
 
     kb, problems = load_knowledge(settings.knowledge_dir)
     problems += check_knowledge(kb, date.today())
+    print("contact completeness (not in source: the official page states nothing about it)")
+    print(table(["contact", *CONTACT_FIELDS], completeness_table(kb)))
+    print()
     for problem in problems:
         print(problem)
     errors = [p for p in problems if p.severity == "error"]
@@ -21,7 +26,8 @@ def kb_check(settings: Settings) -> int:
         topics = sorted(e.id for e in kb.entries.values() if audience in e.audience)
         print(f"{audience} topics ({len(topics)}): {', '.join(topics)}")
     print(
-        f"knowledge: {len(kb.entries)} entries, {len(kb.contacts)} contacts, {len(kb.checklists)} checklists; "
+        f"knowledge: {len(kb.entries)} entries, {len(kb.contacts)} contacts, {len(kb.checklists)} checklists, "
+        f"{len(kb.figures)} figures; "
         f"{len(errors)} errors, {len(problems) - len(errors)} warnings"
     )
     return 1 if errors else 0

@@ -10,14 +10,15 @@ from urllib.parse import urlencode
 
 from bot.dialogue import DialogueServices, TurnContext, city_name, control_message
 from bot.i18n import Catalog
-from bot.knowledge.answer import compose_answer, contact_card
+from bot.knowledge.answer import asked_year, compose_answer, contact_card, office_text
 from bot.knowledge.index import SearchResult
 from bot.knowledge.schema import CITY_IDS, Contact, Entry
+from bot.offices import MAX_OFFICES, needs_city, offices_for
 
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: Literal["answer", "ask_city", "not_sure", "offer_human"]
+    kind: Literal["answer", "ask_city", "not_sure", "offer_human", "refuse"]
     text: str
     buttons: list[dict[str, str]] = field(default_factory=list)
     entry_id: str | None = None
@@ -32,8 +33,8 @@ class Outcome:
     def settles_it(self) -> bool:
         """An answer, the question which city, an urgent offer of an advisor or a follow-up on the last answer: the
         knowledge base knows what to do with the message whatever the intent classifier thought ("I need help with
-        my visa" is not small talk)."""
-        return self.kind in ("answer", "ask_city") or self.handoff_reason == "urgent" or self.follow_up
+        my visa" is not small talk). So do a refusal and an advisor offered for distress or a wish for a person."""
+        return self.kind in ("answer", "ask_city", "refuse") or self.handoff_reason is not None or self.follow_up
 
     def as_message(self) -> dict[str, Any]:
         """Keyword arguments for CollectingDispatcher.utter_message."""
@@ -148,8 +149,31 @@ def answer_question(
     A city the question names is remembered whatever the outcome: "I just arrived in Witten, what do I do first?"
     may be beyond the knowledge base, but the next question must not be answered with "which city?"."""
     named = services.places.city(question)
-    outcome = _answer(services, question, turn, failed_turns, named, city_chosen=city_chosen)
+    found = _answer(services, question, turn, failed_turns, named, city_chosen=city_chosen)
+    outcome = _with_signals(services, question, turn, found)
     return replace(outcome, city=named) if named and outcome.city is None else outcome
+
+
+def _with_signals(services: DialogueServices, question: str, turn: TurnContext, found: Outcome) -> Outcome:
+    """A request to refuse is refused, distress or a wish for a person gets an advisor offered; the answer `found`
+    goes with them where there is one, not instead of them."""
+    refusal = services.signals.refusal(question)
+    if refusal is not None:
+        refused = refuse(services, turn, refusal)
+        if refusal not in REFUSALS_WITH_ANSWER or found.kind != "answer":
+            return refused
+        # "Is it legal that I'm not paid when I'm ill?": no opinion, but the office that gives one, if we know it.
+        return replace(found, kind="refuse", text=f"{refused.text}\n\n{found.text}", buttons=refused.buttons)
+    urgent = services.signals.is_urgent(question)
+    if not (urgent or services.signals.wants_person(question)):
+        return found
+    # "My permit expires next week and there is no appointment" needs the Fiktionsbescheinigung now and a person to
+    # look at the case.
+    offer = offer_advisor(services, turn, "urgent" if urgent else "asked")
+    if found.kind != "answer":
+        return offer
+    text = "\n\n".join(part for part in (found.text, offer.text) if part)
+    return replace(offer, text=text, entry_id=found.entry_id, score=found.score, city=found.city)
 
 
 def _answer(
@@ -161,15 +185,19 @@ def _answer(
     *,
     city_chosen: bool,
 ) -> Outcome:
-    if services.urgency.is_urgent(question):
-        return offer_advisor(services, turn, "urgent")
+    """The answer from the office directory or the knowledge base, or why there is none."""
     # "Wohnung in Dortmund": the question is about a town we do not cover, whatever city the conversation has.
     outside = None if named or city_chosen else services.places.elsewhere(question)
     city = named or (None if outside else turn.city)
     chosen = services.knowledge.kb.entries.get(requested_entry(question) or "")
     if chosen is not None:  # the user picked one of the offered entries: no match score to record
         return answer_entry(services, chosen, None, turn, city, failed_turns, outside)
+    if outside is None and (office := office_answer(services, question, turn, city)) is not None:
+        return office
     result = services.knowledge.search(question, audience=turn.audience)
+    if not result.confident and turn.audience_is_default:  # "we want to hire a welder" on Telegram
+        unconditioned = services.knowledge.search(question)
+        result = unconditioned if unconditioned.confident else result
     best = result.best
     if outside and (best is None or not result.confident):  # "I live in Dortmund"
         return Outcome(
@@ -189,7 +217,43 @@ def _answer(
         return replace(
             not_sure(services, turn, failed_turns, offered), entry_id=best.entry.id, score=best.score, miss="not_sure"
         )
-    return answer_entry(services, best.entry, best.score, turn, city, failed_turns, outside)
+    return answer_entry(services, best.entry, best.score, turn, city, failed_turns, outside, asked_year(question))
+
+
+REFUSALS_WITH_ANSWER = ("guarantee", "legal_opinion")  # the office in charge helps; a forger or a jailbreak gets none
+
+
+def refuse(services: DialogueServices, turn: TurnContext, kind: str) -> Outcome:
+    """A polite, clear refusal in the user's language; where a person can help (what an application needs, where to
+    get legal advice), the button for one."""
+    catalog = services.catalog
+    buttons = []
+    if kind in ("guarantee", "legal_opinion"):
+        buttons.append({"title": catalog.text("button_human", turn.language), "payload": "/request_human"})
+    return Outcome("refuse", catalog.text(f"refuse_{kind}", turn.language), buttons)
+
+
+def office_answer(services: DialogueServices, question: str, turn: TurnContext, city: str | None) -> Outcome | None:
+    """A question about an office ("Telefonnummer der Ausländerbehörde für Hattingen?") gets that office's card,
+    leading with the detail asked for; the city first when the office differs between cities. None: the message
+    is no office question, or we list no office of that kind at all."""
+    asked = services.offices.question(question)
+    if asked is None:
+        return None
+    kb, catalog = services.knowledge.kb, services.catalog
+    if city is None and needs_city(kb, asked):
+        return Outcome("ask_city", catalog.text("ask_city", turn.language), city_buttons(catalog, turn.language))
+    offices = offices_for(kb, asked, city)
+    if offices:
+        return Outcome("answer", office_text(offices[:MAX_OFFICES], catalog, turn.language, asked.details), city=city)
+    elsewhere = offices_for(kb, asked, None)
+    if not elsewhere:
+        return None
+    # "Welcome Office in Herne": there is none; the ones we know, and a person to ask.
+    text = catalog.text("office_not_listed", turn.language, city=city_name(catalog, city or "", turn.language))
+    cards = office_text(elsewhere[:MAX_OFFICES], catalog, turn.language, asked.details)
+    human = {"title": catalog.text("button_human", turn.language), "payload": "/request_human"}
+    return Outcome("not_sure", f"{text}\n\n{cards}", [human], city=city, miss="city_not_served")
 
 
 FOLLOW_UP_WORDS = 6  # "ücretsiz mi?", "и сколько ждать?", "und in Herne?": longer messages are questions of their own
@@ -241,9 +305,11 @@ def answer_entry(
     city: str | None,
     failed_turns: int,
     outside: str | None = None,
+    year: int | None = None,
 ) -> Outcome:
-    """The entry's answer, for the user's city; asks for the city first if the answer depends on it (saying first
-    that we do not cover the town `outside` if the question is about one)."""
+    """The entry's answer, for the user's city, with its figures as valid today or in the `year` asked about; asks
+    for the city first if the answer depends on it (saying first that we do not cover the town `outside` if the
+    question is about one)."""
     catalog = services.catalog
     if entry.city_specific and city is None:
         buttons = city_buttons(catalog, turn.language)
@@ -255,7 +321,9 @@ def answer_entry(
         return replace(not_sure(services, turn, failed_turns), entry_id=entry.id, score=score, miss="city_not_served")
     contact = entry_contact(services, entry, city)
     checklist = checklist_links(services.public_url, entry.checklist, turn.language, city) if entry.checklist else None
-    text = compose_answer(entry, contact, catalog, turn.language, city, checklist)
+    kb = services.knowledge.kb
+    figures = [kb.figures[figure] for figure in entry.figures if figure in kb.figures]
+    text = compose_answer(entry, contact, catalog, turn.language, city, checklist, figures, services.today(), year)
     return Outcome("answer", text, entry_id=entry.id, score=score, city=city)
 
 

@@ -34,14 +34,15 @@ from bot.knowledge.base import load_knowledge
 from bot.knowledge.index import KnowledgeIndex, load_uncovered
 from bot.language import LanguageDetector
 from bot.office_hours import OfficeHours
+from bot.offices import OfficeRecognizer
 from bot.places import PlaceRecognizer
 from bot.rate_limit import RateLimiter
 from bot.router import MessageRouter
 from bot.routes import actions, chat, console, health, insights, knowledge, telegram, widget
 from bot.settings import Settings
+from bot.signals import MessageSignals
 from bot.sliding_window import MemoryWindows, RedisWindows, SlidingWindows
 from bot.staff_language import staff_error_message
-from bot.urgency import UrgencyDetector
 from engine.embedding import shared_embedder
 
 if TYPE_CHECKING:
@@ -204,8 +205,15 @@ def build_dialogue_services(settings: Settings, catalog: Catalog) -> DialogueSer
     places = PlaceRecognizer(settings.knowledge_dir / "places.yml")
     uncovered = load_uncovered(settings.knowledge_dir / "i18n" / "uncovered.yml")
     index = KnowledgeIndex(kb, shared_embedder(), settings.cache_dir / "embeddings", uncovered, places.without_places)
-    urgency = UrgencyDetector(settings.knowledge_dir / "i18n" / "urgency.yml")
-    return DialogueServices(catalog, settings.default_language, index, places, urgency, settings.public_url)
+    return DialogueServices(
+        catalog=catalog,
+        default_language=settings.default_language,
+        knowledge=index,
+        places=places,
+        signals=MessageSignals(settings.knowledge_dir / "i18n"),
+        offices=OfficeRecognizer(settings.knowledge_dir / "i18n" / "offices.yml"),
+        public_url=settings.public_url,
+    )
 
 
 def shared_redis(url: str, timeout: float = 2.0) -> Redis | None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from bot.i18n import Catalog
 from bot.knowledge.index import KnowledgeIndex
 from bot.knowledge.schema import CITY_IDS
+from bot.offices import OfficeRecognizer
 from bot.places import PlaceRecognizer
-from bot.urgency import UrgencyDetector
+from bot.signals import MessageSignals
 
 
 @dataclass(frozen=True)
@@ -20,8 +23,10 @@ class DialogueServices:
     default_language: str
     knowledge: KnowledgeIndex
     places: PlaceRecognizer
-    urgency: UrgencyDetector
+    signals: MessageSignals
+    offices: OfficeRecognizer
     public_url: str  # where users reach the service: links in answers (the employers' checklists)
+    today: Callable[[], date] = field(default=date.today)  # which figures are valid: thresholds change every year
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,9 @@ class TurnContext:
     channel: str | None
     advisors_available: bool = True  # the gateway's office hours at this turn: whether a person can take over now
     last_entry: str | None = None  # the entry the bot's last turn answered from: what a short follow-up is about
+    # The channel's usual audience (candidates on Telegram), not the user's choice: an unmistakable employer question
+    # still reaches the employers' entries.
+    audience_is_default: bool = False
 
     @classmethod
     def from_tracker(cls, tracker: Any, default_language: str) -> TurnContext:
@@ -51,11 +59,16 @@ class TurnContext:
             channel=metadata.get("channel"),
             advisors_available=metadata.get("advisors_available") is not False,
             last_entry=tracker.get_slot("last_entry"),
+            audience_is_default=metadata.get("audience_is_default") is True,
         )
 
     def slots(self) -> dict[str, str | None]:
         """Slot values to keep in the engine's tracker, so later turns have them even without metadata."""
-        return {"language": self.language, "city": self.city, "audience": self.audience}
+        return {
+            "language": self.language,
+            "city": self.city,
+            "audience": None if self.audience_is_default else self.audience,
+        }
 
 
 def city_name(catalog: Catalog, city: str, language: str | None) -> str:

@@ -252,13 +252,19 @@ async def _queued_inbound(session: AsyncSession, conversation_id: str) -> list[M
     return list((await session.scalars(query)).all())
 
 
+# Who writes on a channel unless they say otherwise: candidates chat on Telegram, employers say so in the widget.
+CHANNEL_AUDIENCE = {"telegram": "candidate"}
+
+
 def _metadata(conversation: Conversation, advisors_available: bool) -> dict[str, Any]:
+    default_audience = CHANNEL_AUDIENCE.get(conversation.channel or "") if not conversation.audience else None
     return {
         "advisors_available": advisors_available,
         "conversation_id": conversation.id,
         "language": conversation.language,
         "city": conversation.city,
-        "audience": conversation.audience,
+        "audience": conversation.audience or default_audience,
+        "audience_is_default": default_audience is not None,
         "channel": conversation.channel,
     }
 

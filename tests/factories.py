@@ -38,12 +38,14 @@ def contact(contact_id: str, city: str = "witten", **overrides: Any) -> dict[str
         "id": contact_id,
         "name": {"de": f"Amt {contact_id}", "en": f"Office {contact_id}"}
         | {lang: f"[{lang}] Office {contact_id}" for lang in SUPPORTED_LANGUAGES if lang not in ("de", "en")},
+        "kind": "buergerbuero",
         "city": city,
         "address": "Marktstraße 16, 58452 Witten",
         "opening_hours": [{"days": ["mon", "tue"], "opens": "08:00", "closes": "12:00"}],
         "phone": "+49 2302 0000",
         "website": "https://www.example.org/office",
         "source": SOURCE,
+        "not_in_source": ["email", "appointment_url"],
     }
     data.update(overrides)
     return data

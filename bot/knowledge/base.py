@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,10 +15,12 @@ from pydantic import BaseModel, ValidationError
 from bot.knowledge.schema import (
     CHECKLIST_LANGUAGES,
     CITY_IDS,
+    CONTACT_FIELDS,
     REQUIRED_LANGUAGES,
     Checklist,
     Contact,
     Entry,
+    Figure,
     Menu,
 )
 
@@ -25,7 +28,7 @@ _PROSE = re.compile(r"[:;()]")  # in an address: a label, a second site or a rem
 
 WARN_AFTER_DAYS = 180
 FAIL_AFTER_DAYS = 365
-Item = TypeVar("Item", Entry, Contact, Checklist)
+Item = TypeVar("Item", Entry, Contact, Checklist, Figure)
 Model = TypeVar("Model", bound=BaseModel)
 MENU = "i18n/menu.yml"  # steers the bot, states no fact: beside the other lists that cite no source
 
@@ -45,6 +48,7 @@ class KnowledgeBase:
     entries: dict[str, Entry] = field(default_factory=dict)
     contacts: dict[str, Contact] = field(default_factory=dict)
     checklists: dict[str, Checklist] = field(default_factory=dict)
+    figures: dict[str, Figure] = field(default_factory=dict)
     menu: Menu = field(default_factory=Menu)
 
 
@@ -55,6 +59,7 @@ def load_knowledge(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         entries=_load_folder(directory / "entries", Entry, problems),
         contacts=_load_folder(directory / "contacts", Contact, problems),
         checklists=_load_folder(directory / "checklists", Checklist, problems),
+        figures=_load_folder(directory / "figures", Figure, problems),
     )
     menu = directory / MENU
     if menu.exists():
@@ -101,6 +106,7 @@ def check_knowledge(kb: KnowledgeBase, today: date) -> list[Problem]:
                 problems.append(Problem(where, f"question variants in {lang!r} missing"))
         problems += _unchecked_reviews(where, {lang: t.reviewed for lang, t in entry.answer.items()})
         problems += _dangling(where, entry.contacts, kb)
+        problems += [Problem(where, f"figure {f!r} does not exist") for f in entry.figures if f not in kb.figures]
         if entry.checklist and entry.checklist not in kb.checklists:
             problems.append(Problem(where, f"checklist {entry.checklist!r} does not exist"))
         if entry.city_specific:
@@ -125,6 +131,7 @@ def check_knowledge(kb: KnowledgeBase, today: date) -> list[Problem]:
             problems.append(Problem(where, "address is the postal address only; put the rest in address_note"))
         problems += _unchecked_reviews(where, contact.reviewed)
         problems += _age(where, contact.source.read, today)
+        problems += _completeness(where, contact)
     for checklist in kb.checklists.values():
         where = f"checklists/{checklist.id}.yml"
         for step in checklist.steps:
@@ -133,7 +140,51 @@ def check_knowledge(kb: KnowledgeBase, today: date) -> list[Problem]:
                 if lang not in step.title or lang not in step.text:
                     problems.append(Problem(where, f"step {step.id}: {lang!r} missing"))
         problems += _age(where, checklist.last_verified, today)
+    for figure in kb.figures.values():
+        problems += _figure_problems(f"figures/{figure.id}.yml", figure, today)
     return problems + _menu_problems(kb)
+
+
+def _completeness(where: str, contact: Contact) -> list[Problem]:
+    """Every detail a question can ask for is either on the card or recorded as not stated by the source."""
+    problems = []
+    for name in CONTACT_FIELDS:
+        if contact.has(name) and name in contact.not_in_source:
+            problems.append(Problem(where, f"{name} is given but listed in not_in_source"))
+        elif not contact.has(name) and name not in contact.not_in_source:
+            problems.append(Problem(where, f"{name} missing: add it from the source or list it in not_in_source"))
+    return problems
+
+
+def _figure_problems(where: str, figure: Figure, today: date) -> list[Problem]:
+    """A figure must have a value for today: when the last one has run out with no successor, the bot would state an
+    outdated threshold as if it were current."""
+    problems = [Problem(where, f"label in {lang!r} missing") for lang in REQUIRED_LANGUAGES if lang not in figure.label]
+    values = sorted(figure.values, key=lambda v: v.valid_from)
+    for earlier, later in itertools.pairwise(values):
+        if earlier.valid_until is None or earlier.valid_until >= later.valid_from:
+            problems.append(Problem(where, f"values from {earlier.valid_from} and {later.valid_from} overlap"))
+    if figure.value_on(today) is None:
+        last = values[-1]
+        problems.append(Problem(where, f"no value valid today: the last one ran out on {last.valid_until}"))
+    problems += [
+        Problem(where, "a value's validity ends before it starts")
+        for v in values
+        if v.valid_until and v.valid_until < v.valid_from
+    ]
+    return problems
+
+
+def completeness_table(kb: KnowledgeBase) -> list[list[str]]:
+    """Per contact and detail: "yes", "not in source" (the official page states nothing about it) or "MISSING"."""
+    rows = []
+    for contact in sorted(kb.contacts.values(), key=lambda c: c.id):
+        cells = [
+            "yes" if contact.has(name) else "not in source" if name in contact.not_in_source else "MISSING"
+            for name in CONTACT_FIELDS
+        ]
+        rows.append([contact.id, *cells])
+    return rows
 
 
 def _menu_problems(kb: KnowledgeBase) -> list[Problem]:

@@ -44,6 +44,7 @@ class Entry(Strict):
     city_specific: bool = False
     contacts: dict[str, str] = Field(default_factory=dict)
     checklist: str | None = None  # a checklist ("digital folder") the answer links to
+    figures: list[str] = Field(default_factory=list)  # figures (figures/<id>.yml) stated with the answer
     answer: dict[str, Translation]
     questions: dict[str, list[str]]
     sources: list[Source] = Field(min_length=1)
@@ -94,10 +95,43 @@ class OpeningHours(Strict):
         return value
 
 
+OfficeKind = Literal[
+    "auslaenderbehoerde",
+    "buergerbuero",
+    "jobcenter",
+    "agentur-fuer-arbeit",
+    "employer-service",
+    "welcome-office",
+    "vhs",
+    "integration-centre",
+    "ihk",
+    "hwk",
+    "international-office",
+    "housing-company",
+    "familienkasse",
+    "driving-licence-office",
+    "refugee-counselling",
+    "childcare",
+    "recognition",
+    "zfe",
+    "regional-agency",
+    "hotline",
+    "emergency",
+]
+# The fields of an office card a question can ask for; `not_in_source` lists those its source states nothing about,
+# so that a gap is known (make kb-check prints the table), not forgotten.
+ContactField = Literal["address", "phone", "email", "opening_hours", "appointment_url"]
+CONTACT_FIELDS: tuple[ContactField, ...] = ("address", "phone", "email", "opening_hours", "appointment_url")
+
+
 class Contact(Strict):
     id: str
     name: dict[str, str]
+    kind: OfficeKind
     city: Literal["bochum", "herne", "witten", "hattingen", "region"]
+    # The cities whose residents this office serves (default: its own city; all four for `region`): the Kreis
+    # authority in Schwelm serves Hattingen, the Agentur für Arbeit Hagen serves Witten and Hattingen.
+    serves: list[Literal["bochum", "herne", "witten", "hattingen"]] = Field(default_factory=list)
     address: str | None = None  # the postal address only: street, number, town (names are not translated)
     address_note: dict[str, str] = Field(default_factory=dict)  # per language: which site, floor, other sites
     opening_hours: list[OpeningHours] = Field(default_factory=list)
@@ -105,11 +139,59 @@ class Contact(Strict):
     phone: str | None = None
     email: str | None = None
     website: HttpUrl | None = None
+    appointment_url: HttpUrl | None = None  # online booking, where the office has it
     handles: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
     source: Source
+    more_sources: list[Source] = Field(default_factory=list)  # further pages the card's facts come from
+    not_in_source: list[ContactField] = Field(default_factory=list)
     # Languages whose name and notes a person has checked against the source; the others are translations.
     reviewed: dict[str, bool] = Field(default_factory=dict)
+
+    def serves_city(self, city: str) -> bool:
+        if self.serves:
+            return city in self.serves
+        return self.city == "region" or self.city == city
+
+    def has(self, field: ContactField) -> bool:
+        return bool(getattr(self, field))
+
+
+class FigureValue(Strict):
+    """One value of a figure and the period it is valid for, with its source."""
+
+    value: float
+    valid_from: date
+    valid_until: date | None = None  # open: valid until further notice (a statutory deadline)
+    # False: the source states the value but not since when; `valid_from` is then the day it was read, and the bot
+    # says "as of" that day instead of "since".
+    start_known: bool = True
+    source: Source
+
+    def valid_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)
+
+
+class Figure(Strict):
+    """A threshold, fee or deadline that changes over time (the Blue Card salary, the minimum wage): the bot states
+    the value valid today and its period, or the one for the year asked about."""
+
+    id: str
+    label: dict[str, str]  # per language: "Mindestgehalt Blaue Karte EU (brutto pro Jahr)"
+    unit: Literal["eur", "eur_per_year", "eur_per_hour", "days", "weeks", "months", "percent"]
+    values: list[FigureValue] = Field(min_length=1)
+    note: dict[str, str] = Field(default_factory=dict)  # per language, optional: what the figure applies to
+
+    def value_on(self, day: date) -> FigureValue | None:
+        return next((v for v in self.values if v.valid_on(day)), None)
+
+    def value_in_year(self, year: int) -> FigureValue | None:
+        """The value valid for most of that year (the latest one starting in it, else the one running into it)."""
+        start, end = date(year, 1, 1), date(year, 12, 31)
+        overlapping = [
+            v for v in self.values if v.valid_from <= end and (v.valid_until is None or v.valid_until >= start)
+        ]
+        return max(overlapping, key=lambda v: v.valid_from) if overlapping else None
 
 
 class ChecklistStep(Strict):

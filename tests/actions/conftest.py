@@ -12,9 +12,10 @@ from bot.dialogue import DialogueServices
 from bot.i18n import catalog_for
 from bot.knowledge.base import load_knowledge
 from bot.knowledge.index import KnowledgeIndex
+from bot.offices import OfficeRecognizer
 from bot.places import PlaceRecognizer
 from bot.settings import Settings
-from bot.urgency import UrgencyDetector
+from bot.signals import MessageSignals
 from engine.embedding import shared_embedder
 from tests.factories import contact, entry, write_knowledge
 
@@ -86,7 +87,8 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> DialogueServices:
             without_places=recognizer.without_places,
         ),
         places=recognizer,
-        urgency=UrgencyDetector(Settings().knowledge_dir / "i18n" / "urgency.yml"),
+        signals=MessageSignals(Settings().knowledge_dir / "i18n"),
+        offices=OfficeRecognizer(Settings().knowledge_dir / "i18n" / "offices.yml"),
         public_url="https://glueckauf.example.org",
     )
 

@@ -24,9 +24,10 @@ def test_shared_texts_and_bare_place_names_are_not_determinable(detector: Langua
         ("es", "¿Dónde puedo registrar mi domicilio?"),
     ]
     report = language_report(detector, items)
-    accuracy, determinable, ceiling, wrong_switch = report["all"]
+    accuracy, determinable, ceiling, wrong_switch, sentences = report["all"]
     assert ceiling == pytest.approx(4 / 6)  # "thx" (fr) and "Annen, Witten" can never be right
     assert determinable == 1.0  # the two full sentences
+    assert sentences == 1.0  # the only messages of four words or more
     assert report["de"][2] == pytest.approx(1 / 2) and report["pl"][2] == 1.0
     assert accuracy <= ceiling
     assert wrong_switch == 0.0

@@ -3,12 +3,14 @@ language."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.answering import checklist_links
-from bot.i18n import Catalog
-from bot.knowledge.answer import compose_answer, contact_card
-from bot.knowledge.schema import Contact, Entry
+from bot.i18n import Catalog, catalog_for
+from bot.knowledge.answer import asked_year, compose_answer, contact_card, figure_text
+from bot.knowledge.schema import Contact, Entry, Figure
 from bot.settings import Settings
-from tests.factories import contact, entry
+from tests.factories import SOURCE, contact, entry
 
 WITTEN = {
     "url": "https://www.witten.de/buergerberatung",
@@ -47,3 +49,54 @@ def test_the_card_keeps_the_postal_address_and_translates_the_note_under_it() ->
     assert lines[1:3] == ["Marktstraße 16, Witten", "Цоколь"]
     assert "Im Untergeschoss" not in lines
     assert contact_card(office, catalog, "de").splitlines()[2] == "Im Untergeschoss"
+
+
+FIGURE = Figure.model_validate(
+    {
+        "id": "minimum-wage",
+        "label": {"de": "Mindestlohn", "en": "Minimum wage"},
+        "unit": "eur_per_hour",
+        "values": [
+            {"value": 12.82, "valid_from": "2025-01-01", "valid_until": "2025-12-31", "source": SOURCE},
+            {"value": 13.90, "valid_from": "2026-01-01", "valid_until": "2026-12-31", "source": SOURCE},
+        ],
+    }
+)
+
+
+def test_a_figure_is_stated_as_valid_today_with_its_year_and_source() -> None:
+    catalog = catalog_for(Settings().knowledge_dir / "ui")
+    text = figure_text(FIGURE, catalog, "de", date(2026, 12, 4))
+    assert text.splitlines()[0] == "Mindestlohn – 2026: 13,90 € brutto pro Stunde"
+    assert SOURCE["url"] in text
+    assert figure_text(FIGURE, catalog, "en", date(2026, 12, 4)).startswith("Minimum wage – 2026: €13.90 gross")
+
+
+def test_a_year_asked_about_gets_its_figure_or_is_told_there_is_none() -> None:
+    catalog = catalog_for(Settings().knowledge_dir / "ui")
+    today = date(2026, 12, 4)
+    assert "12,82" in figure_text(FIGURE, catalog, "de", today, asked_year("Mindestlohn 2025?"))
+    future = figure_text(FIGURE, catalog, "de", today, asked_year("Wie hoch ist der Mindestlohn 2027?"))
+    assert future.splitlines()[0] == catalog.text("figure_no_value", "de", year=2027)
+    assert "13,90" in future  # and what is valid today
+
+
+def test_a_figure_whose_start_the_source_does_not_state_is_given_as_of_the_day_it_was_read() -> None:
+    catalog = catalog_for(Settings().knowledge_dir / "ui")
+    fee = Figure.model_validate(
+        {
+            "id": "fee",
+            "label": {"en": "Fee"},
+            "unit": "eur",
+            "values": [{"value": 200, "valid_from": "2026-12-04", "start_known": False, "source": SOURCE}],
+        }
+    )
+    assert figure_text(fee, catalog, "en", date(2026, 12, 5)).splitlines()[0] == "Fee – as of 2026-12-04: €200"
+
+
+def test_the_card_leads_with_the_detail_asked_for_and_says_when_the_source_gives_none() -> None:
+    catalog = catalog_for(Settings().knowledge_dir / "ui")
+    office = Contact.model_validate(contact("office", email=None))
+    card = contact_card(office, catalog, "en", first=("phone", "email")).splitlines()
+    assert card[1] == "Phone: +49 2302 0000"
+    assert card[2] == f"E-mail: {catalog.text('detail_not_given', 'en')}"

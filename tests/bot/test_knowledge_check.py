@@ -6,11 +6,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.__main__ import kb_check
 from bot.knowledge.base import check_knowledge, load_knowledge
+from bot.language import SUPPORTED_LANGUAGES
 from bot.settings import Settings
-from tests.factories import contact, entry, write_knowledge
+from tests.factories import SOURCE, contact, entry, write_knowledge
 
 TODAY = date(2026, 11, 24)
 QUESTIONS = {"de": ["Wo melde ich mich an?"], "en": ["Where do I register?"]}
@@ -128,3 +130,55 @@ def test_old_verification_warns_then_fails(tmp_path: Path, verified: str, severi
     kb, _ = load_knowledge(write_knowledge(tmp_path, [registration], [], menu))
     (problem,) = check_knowledge(kb, TODAY)
     assert problem.severity == severity and "last verified" in problem.message
+
+
+def figure(values: list[dict]) -> dict:  # type: ignore[type-arg]
+    return {
+        "id": "minimum-wage",
+        "label": {lang: "Mindestlohn" for lang in SUPPORTED_LANGUAGES},
+        "unit": "eur_per_hour",
+        "values": values,
+    }
+
+
+def figure_problems(tmp_path: Path, data: dict, today: date) -> list[str]:  # type: ignore[type-arg]
+    (tmp_path / "figures").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "figures" / "minimum-wage.yml").write_text(yaml.safe_dump(data))
+    kb, problems = load_knowledge(write_knowledge(tmp_path, [], []))
+    return [str(p) for p in problems + check_knowledge(kb, today) if p.severity == "error"]
+
+
+def test_a_figure_past_its_validity_with_no_successor_fails(tmp_path: Path) -> None:
+    data = figure([{"value": 13.9, "valid_from": "2026-01-01", "valid_until": "2026-12-31", "source": SOURCE}])
+    assert figure_problems(tmp_path, data, date(2026, 12, 31)) == []
+    assert figure_problems(tmp_path, data, date(2027, 1, 1)) == [
+        "error: figures/minimum-wage.yml: no value valid today: the last one ran out on 2026-12-31"
+    ]
+
+
+def test_overlapping_figure_values_fail(tmp_path: Path) -> None:
+    data = figure(
+        [
+            {"value": 12.82, "valid_from": "2025-01-01", "source": SOURCE},
+            {"value": 13.9, "valid_from": "2026-01-01", "valid_until": "2026-12-31", "source": SOURCE},
+        ]
+    )
+    assert figure_problems(tmp_path, data, date(2026, 6, 1)) == [
+        "error: figures/minimum-wage.yml: values from 2025-01-01 and 2026-01-01 overlap"
+    ]
+
+
+def test_a_contact_detail_neither_given_nor_recorded_as_not_in_the_source_fails(tmp_path: Path) -> None:
+    gap = contact("office", not_in_source=["appointment_url"])  # the factory's card has no e-mail either
+    contradiction = contact("other", not_in_source=["phone", "email", "appointment_url"])
+    assert problems_for(tmp_path, [], [gap, contradiction]) == [
+        "error: contacts/office.yml: email missing: add it from the source or list it in not_in_source",
+        "error: contacts/other.yml: phone is given but listed in not_in_source",
+    ]
+
+
+def test_kb_check_prints_the_completeness_of_every_contact(capsys: pytest.CaptureFixture[str]) -> None:
+    kb_check(Settings())
+    output = capsys.readouterr().out
+    assert "contact completeness" in output
+    assert "en-kreis-auslaenderbehoerde" in output and "MISSING" not in output

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 ACCEPTANCE = [
     ("Wo melde ich mich in Witten an?", {}, "de", "address-registration", "witten"),
-    ("Where is the Welcome Office in Bochum?", {}, "en", "welcome-office-bochum", "bochum"),
+    ("What does the Welcome Office in Bochum do?", {}, "en", "welcome-office-bochum", "bochum"),
     ("Як визнати мій диплом?", {}, "uk", "recognition-of-qualifications", None),
     (
         "Was ist das beschleunigte Fachkräfteverfahren?",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import Settings
-from bot.urgency import UrgencyDetector
+from bot.signals import MessageSignals
 
 
 @pytest.fixture(scope="module")
-def urgency() -> UrgencyDetector:
-    return UrgencyDetector(Settings().knowledge_dir / "i18n" / "urgency.yml")
+def urgency() -> MessageSignals:
+    return MessageSignals(Settings().knowledge_dir / "i18n")
 
 
 @pytest.mark.parametrize(
@@ -44,7 +44,7 @@ def urgency() -> UrgencyDetector:
         "کارفرمایم دو ماه است حقوقم را نپرداخته",
     ],
 )
-def test_urgency_is_recognised_in_any_language_and_case(urgency: UrgencyDetector, text: str) -> None:
+def test_urgency_is_recognised_in_any_language_and_case(urgency: MessageSignals, text: str) -> None:
     assert urgency.is_urgent(text)
 
 
@@ -64,5 +64,5 @@ ORDINARY = [
 
 
 @pytest.mark.parametrize("text", ORDINARY)
-def test_ordinary_questions_are_not_urgent(urgency: UrgencyDetector, text: str) -> None:
+def test_ordinary_questions_are_not_urgent(urgency: MessageSignals, text: str) -> None:
     assert not urgency.is_urgent(text)

@@ -1,0 +1,85 @@
+"""Office questions (bot/offices.py, knowledge/i18n/offices.yml): the office meant and the detail asked for, in any
+language and script; which offices serve a city."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.base import KnowledgeBase, load_knowledge
+from bot.offices import OfficeQuestion, OfficeRecognizer, needs_city, offices_for
+from bot.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def recognizer() -> OfficeRecognizer:
+    return OfficeRecognizer(Settings().knowledge_dir / "i18n" / "offices.yml")
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    loaded, problems = load_knowledge(Settings().knowledge_dir)
+    assert not problems
+    return loaded
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "detail"),
+    [
+        ("Wie ist die Telefonnummer der Ausländerbehörde in Hattingen?", "auslaenderbehoerde", "phone"),
+        ("AUSLÄNDERAMT WITTEN ÖFFNUNGSZEITEN", "auslaenderbehoerde", "opening_hours"),
+        ("yabancılar dairesine nasıl ulaşabilirim, telefon numarası?", "auslaenderbehoerde", "phone"),
+        ("когда работает ведомство по делам иностранцев в Херне?", "auslaenderbehoerde", "opening_hours"),
+        ("ما هو عنوان مكتب الأجانب في بوخوم؟", "auslaenderbehoerde", "address"),
+        ("Where is the city hall in Herne?", "buergerbuero", "address"),
+        ("Jobcenter Bochum e-mail?", "jobcenter", "email"),
+        ("¿Cómo pido cita en la oficina de extranjería de Witten?", "auslaenderbehoerde", "appointment_url"),
+        ("Welche Agentur für Arbeit ist für Hattingen zuständig?", "agentur-fuer-arbeit", "responsible"),
+    ],
+)
+def test_an_office_and_the_detail_asked_for_are_recognised(
+    recognizer: OfficeRecognizer, text: str, kind: str, detail: str
+) -> None:
+    found = recognizer.question(text)
+    assert found is not None and found.kind == kind and detail in found.details
+
+
+def test_a_particular_office_named_wins_over_its_kind(recognizer: OfficeRecognizer) -> None:
+    found = recognizer.question("Where is the international office of the Ruhr-Universität?")
+    assert found == OfficeQuestion(None, "international-office-rub", ("address",))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Welche Unterlagen brauche ich für die Ausländerbehörde?",  # a topic question that names an office
+        "Wo beantrage ich die Blaue Karte?",  # a detail word, no office
+        "Wie melde ich meine Wohnung an?",
+        "",
+    ],
+)
+def test_questions_that_ask_no_office_detail_are_left_to_the_knowledge_base(
+    recognizer: OfficeRecognizer, text: str
+) -> None:
+    assert recognizer.question(text) is None
+
+
+def test_the_office_serving_a_city_is_found_also_when_it_sits_elsewhere(kb: KnowledgeBase) -> None:
+    question = OfficeQuestion("auslaenderbehoerde", None, ("phone",))
+    assert [c.id for c in offices_for(kb, question, "hattingen")] == ["en-kreis-auslaenderbehoerde"]
+    assert [c.id for c in offices_for(kb, question, "witten")] == ["witten-auslaenderbehoerde"]
+    assert needs_city(kb, question)
+
+
+def test_an_office_for_everyone_needs_no_city(kb: KnowledgeBase) -> None:
+    question = OfficeQuestion("ihk", None, ("address",))
+    assert not needs_city(kb, question)
+    assert [c.id for c in offices_for(kb, question, None)] == ["ihk-mittleres-ruhrgebiet"]
+
+
+def test_every_office_kind_in_the_names_list_has_an_office(kb: KnowledgeBase) -> None:
+    import yaml
+
+    data = yaml.safe_load((Settings().knowledge_dir / "i18n" / "offices.yml").read_text(encoding="utf-8"))
+    kinds = {contact.kind for contact in kb.contacts.values()}
+    assert set(data["kinds"]) <= kinds
+    assert set(data["named"]) <= set(kb.contacts)
