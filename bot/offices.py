@@ -79,13 +79,17 @@ class OfficeRecognizer:
         return OfficeQuestion(max(doc.ents, key=lambda ent: len(ent.text)).ent_id_, None, details)
 
 
+def _of_kind(kb: KnowledgeBase, kind: str | None) -> list[Contact]:
+    return [c for c in kb.contacts.values() if c.kind == kind]
+
+
 def offices_for(kb: KnowledgeBase, question: OfficeQuestion, city: str | None) -> list[Contact]:
     """The offices a question means for the city (None: unknown). Every office of the kind when they are the same
     for everyone or the city is unknown; the caller asks for the city when `needs_city` says so."""
     if question.contact_id:
         found = kb.contacts.get(question.contact_id)
         return [found] if found else []
-    of_kind = [c for c in kb.contacts.values() if c.kind == question.kind]
+    of_kind = _of_kind(kb, question.kind)
     if city is None:
         return of_kind
     return [c for c in of_kind if c.serves_city(city)]
@@ -95,5 +99,5 @@ def needs_city(kb: KnowledgeBase, question: OfficeQuestion) -> bool:
     """Whether the office differs between our cities (the Ausländerbehörde does, the IHK does not)."""
     if question.contact_id:
         return False
-    of_kind = [c for c in kb.contacts.values() if c.kind == question.kind]
+    of_kind = _of_kind(kb, question.kind)
     return len(of_kind) > 1 and any(c.city != "region" or c.serves for c in of_kind)
