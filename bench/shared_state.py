@@ -51,8 +51,8 @@ def operations(windows: MemoryWindows | RedisWindows, locks: DispatchLocks) -> d
         await limiter.hit(f"conv-{i % 100}")
 
     async def failed_login(i: int) -> None:
-        await throttle.check(f"ip:{i % 50}")
-        await throttle.failed(f"ip:{i % 50}")
+        await throttle.check(f"10.0.0.{i % 50}", "advisor@example.org")
+        await throttle.failed(f"10.0.0.{i % 50}", "advisor@example.org")
 
     async def dispatch_lock(i: int) -> None:
         async with locks.hold(f"conv-{i % 100}"):

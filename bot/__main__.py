@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | migrate | kb-check | kb-index | engine-endpoints | advisor add`."""
+"""Command line: `python -m bot run | migrate | purge | kb-check | kb-index | engine-endpoints | advisor add`."""
 
 from __future__ import annotations
 
@@ -57,6 +57,34 @@ def migrate(settings: Settings) -> int:
 
     upgrade_database(settings.database_url)
     print("database is up to date")
+    return 0
+
+
+def purge(settings: Settings, args: argparse.Namespace) -> int:
+    """What the service purges every few hours, now; with --dry-run only counted."""
+    import asyncio
+
+    from bot.db import create_database_engine, create_session_factory, upgrade_database
+    from bot.engine_client import EngineClient
+    from bot.privacy import Eraser, purge
+
+    upgrade_database(settings.database_url)
+
+    async def run() -> str:
+        database = create_database_engine(settings.database_url)
+        engine_client = EngineClient(settings.engine_url, settings.engine_timeout_seconds)
+        try:
+            eraser = Eraser(engine_client, settings.engine_tracker_store_url)
+            report = await purge(
+                create_session_factory(database), eraser, settings.retention_days, dry_run=args.dry_run
+            )
+        finally:
+            await engine_client.aclose()
+            await database.dispose()
+        return str(report)
+
+    verb = "would purge" if args.dry_run else "purged"
+    print(f"older than {settings.retention_days} days (RETENTION_DAYS): {verb} {asyncio.run(run())}")
     return 0
 
 
@@ -120,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="migrate, start engine and service, wait until ready, print the URLs")
     commands.add_parser("migrate", help="apply database migrations")
+    purge_command = commands.add_parser("purge", help="delete data older than RETENTION_DAYS (the service does it too)")
+    purge_command.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     commands.add_parser("kb-check", help="validate knowledge/ (schema, languages, sources, contacts, age)")
     commands.add_parser("kb-index", help="build the knowledge matcher (cached; make train runs it)")
     commands.add_parser(
@@ -138,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     if args.command == "advisor":
         return advisor_add(settings, args)
+    if args.command == "purge":
+        return purge(settings, args)
     commands_by_name = {
         "run": run,
         "migrate": migrate,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,9 +38,12 @@ from bot.language import LanguageDetector
 from bot.office_hours import OfficeHours
 from bot.offices import OfficeRecognizer
 from bot.places import PlaceRecognizer
-from bot.rate_limit import RateLimiter
+from bot.privacy import Eraser, purge_regularly
+from bot.rate_limit import ClientLimits, RateLimiter
 from bot.router import MessageRouter
 from bot.routes import actions, chat, console, health, insights, knowledge, telegram, widget
+from bot.routes.widget import FRAMES_PER_MESSAGE
+from bot.security import SecurityHeaders, keep_secrets_out_of_logs, trusted_networks
 from bot.settings import Settings
 from bot.signals import MessageSignals
 from bot.sliding_window import MemoryWindows, RedisWindows, SlidingWindows
@@ -67,6 +72,7 @@ def create_app(
         app.state.database = database
         app.state.sessions = sessions
         app.state.engine_client = engine_client
+        app.state.eraser = Eraser(engine_client, settings.engine_tracker_store_url)
         app.state.router = MessageRouter(
             sessions,
             engine_client,
@@ -95,6 +101,8 @@ def create_app(
                 office_hours=office_hours,
                 default_language=settings.default_language,
                 events=events,
+                eraser=app.state.eraser,
+                retention_days=settings.retention_days,
             )
             app.state.delivery.register("telegram", app.state.telegram)
             await app.state.telegram.start()
@@ -104,6 +112,7 @@ def create_app(
         if relay is not None:
             await relay.start()
         background = [asyncio.create_task(app.state.router.run_retry_loop(settings.engine_retry_interval_seconds))]
+        background.append(asyncio.create_task(purge_regularly(sessions, app.state.eraser, settings.retention_days)))
         if app.state.telegram is not None:  # replies stored by instances without Telegram are sent from here
             background.append(asyncio.create_task(app.state.delivery.push_for_other_instances(sessions)))
         try:
@@ -149,7 +158,12 @@ def create_app(
     )
     app.state.login_throttle = LoginThrottle(settings.login_attempts_per_15_minutes, windows)
     app.state.rate_limiter = RateLimiter(settings.messages_per_minute, 60, windows)
+    app.state.client_limits = ClientLimits.from_settings(settings, windows)
+    app.state.frame_limiter = RateLimiter(settings.messages_per_minute * FRAMES_PER_MESSAGE, 60, windows, "frames")
+    app.state.open_sockets = Counter()  # per conversation, on this instance
+    app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.allowed_origins(),
@@ -276,5 +290,8 @@ class BodySizeLimit:
 def app_from_environment() -> FastAPI:
     """Entry point for `uvicorn --factory bot.app:app_from_environment`."""
     settings = Settings()
+    if problems := settings.production_problems():
+        sys.exit("refusing to start in production mode:\n" + "\n".join(f"  {p}" for p in problems))
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    keep_secrets_out_of_logs()
     return create_app(settings)

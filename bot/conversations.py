@@ -124,14 +124,18 @@ async def _by_client_id(session: AsyncSession, conversation_id: str, client_id: 
     return (await session.scalars(query)).first()
 
 
-async def list_messages(session: AsyncSession, conversation_id: str, after_id: int = 0) -> Sequence[Message]:
-    """What the user may see: everything but the advisors' private notes."""
-    query = (
-        select(Message)
-        .where(Message.conversation_id == conversation_id, Message.id > after_id, Message.private.is_(False))
-        .order_by(Message.id)
+async def list_messages(
+    session: AsyncSession, conversation_id: str, after_id: int = 0, newest: int | None = None
+) -> Sequence[Message]:
+    """What the user may see: everything but the advisors' private notes; with `newest`, only that many of the
+    latest (a reconnecting socket gets a bounded replay)."""
+    query = select(Message).where(
+        Message.conversation_id == conversation_id, Message.id > after_id, Message.private.is_(False)
     )
-    return (await session.scalars(query)).all()
+    if newest is None:
+        return (await session.scalars(query.order_by(Message.id))).all()
+    latest = (await session.scalars(query.order_by(Message.id.desc()).limit(newest))).all()
+    return list(reversed(latest))
 
 
 async def mark_delivered(session: AsyncSession, messages: Sequence[Message]) -> None:

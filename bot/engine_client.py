@@ -10,11 +10,15 @@ next engine would not know the conversation.
 from __future__ import annotations
 
 import asyncio
+import logging
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
+
+log = logging.getLogger(__name__)
 
 
 class EngineUnavailable(Exception):
@@ -72,6 +76,16 @@ class EngineClient:
                 raise EngineUnavailable(f"unexpected engine reply: {body!r:.200}")
             return [_reply_from(item) for item in body if isinstance(item, dict)]
         raise EngineUnavailable("; ".join(unreachable))
+
+    async def forget(self, sender_id: str) -> None:
+        """Every engine replaces the conversation's tracker by an empty one (erasure; Rasa has no delete). An engine
+        that is down has lost its in-memory trackers anyway; a failure is logged, not raised."""
+        for url, http in self._engines.items():
+            try:
+                response = await http.put(f"/conversations/{quote(sender_id, safe='')}/tracker/events", json=[])
+                response.raise_for_status()
+            except httpx.HTTPError as exc:
+                log.warning("erasure: engine %s kept the tracker of a conversation: %s", url, exc)
 
     async def status(self) -> dict[str, Any]:
         """The first answering engine's /status (model file and id), and with several engines `engines`: each one's

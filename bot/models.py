@@ -96,6 +96,8 @@ class Advisor(Base):
     role: Mapped[AdvisorRole] = mapped_column(_enum(AdvisorRole, "advisor_role"), default=AdvisorRole.ADVISOR)
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
+    # In every session cookie; logging out raises it, which ends all of the advisor's sessions on every device.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -1,8 +1,11 @@
-"""Per-key sliding-window rate limits (per conversation for chat messages)."""
+"""Per-key sliding-window rate limits: per conversation for chat messages, per client address for the rest."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.errors import AppError
+from bot.settings import Settings
 from bot.sliding_window import MemoryWindows, SlidingWindows
 
 
@@ -13,12 +16,51 @@ class RateLimited(AppError):
     catalog_key = "error_rate_limited"
 
 
+class TooManyRequests(AppError):
+    status_code = 429
+    code = "too_many_requests"
+    message = "Too many requests from your network. Please try again in a few minutes."
+    catalog_key = "error_too_many_requests"
+
+
 class RateLimiter:
-    def __init__(self, limit: int, window_seconds: float, windows: SlidingWindows | None = None) -> None:
+    """`limit` hits per key in a sliding window; `name` keeps the limits apart in the shared windows."""
+
+    def __init__(
+        self,
+        limit: int,
+        window_seconds: float,
+        windows: SlidingWindows | None = None,
+        name: str = "messages",
+        error: type[AppError] = RateLimited,
+    ) -> None:
         self.limit = limit
         self.window = window_seconds
+        self.name = name
+        self.error = error
         self._windows = windows or MemoryWindows()
 
     async def hit(self, key: str) -> None:
-        if not await self._windows.hit_unless_full(f"messages:{key}", self.limit, self.window):
-            raise RateLimited()
+        if not await self._windows.hit_unless_full(f"{self.name}:{key}", self.limit, self.window):
+            raise self.error()
+
+
+@dataclass
+class ClientLimits:
+    """What one client address may do per hour, whatever the conversation: start conversations, ask for an advisor
+    or leave a contact request, rate answers. Without them the per-conversation limit is multiplied at will."""
+
+    conversations: RateLimiter
+    advisor_requests: RateLimiter
+    feedback: RateLimiter
+
+    @classmethod
+    def from_settings(cls, settings: Settings, windows: SlidingWindows) -> ClientLimits:
+        def per_hour(limit: int, name: str) -> RateLimiter:
+            return RateLimiter(limit, 3600, windows, name, TooManyRequests)
+
+        return cls(
+            per_hour(settings.conversations_per_hour, "client-conversations"),
+            per_hour(settings.advisor_requests_per_hour, "client-advisor-requests"),
+            per_hour(settings.feedback_per_hour, "client-feedback"),
+        )

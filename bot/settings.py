@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from ipaddress import ip_network
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +17,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production: refuse to start with a setting that fails open (see production_problems)",
+    )
     database_url: str = Field(
         default=f"sqlite:///{PROJECT_ROOT / 'var' / 'glueckauf.db'}",
         description="SQLAlchemy URL; sqlite:///… (default) or postgresql+psycopg://…",
@@ -54,6 +60,17 @@ class Settings(BaseSettings):
         default="*", description="Comma-separated origins allowed to embed the widget (CORS and WebSocket)"
     )
     messages_per_minute: int = Field(default=20, gt=0, description="Per conversation; more get a friendly 429")
+    conversations_per_hour: int = Field(
+        default=60, gt=0, description="New conversations per client address (a shelter's Wi-Fi is one address)"
+    )
+    advisor_requests_per_hour: int = Field(
+        default=10, gt=0, description="Handoff and contact requests per client address: the advisors' queue"
+    )
+    feedback_per_hour: int = Field(default=120, gt=0, description="Ratings of answers per client address")
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is believed",
+    )
     telegram_token: str = Field(default="", description="Bot token from @BotFather; empty: Telegram is off")
     telegram_webhook_url: str = Field(
         default="", description="Public https URL of /telegram/webhook; empty: polling (local use)"
@@ -69,6 +86,11 @@ class Settings(BaseSettings):
     redis_namespace: str = Field(
         default="glueckauf", description="Prefix of our Redis keys and channel (deployments sharing one Redis)"
     )
+    retention_days: int = Field(
+        default=180,
+        gt=0,
+        description="Conversations inactive this long, contact requests and question texts are purged",
+    )
     console_session_hours: float = Field(default=8.0, gt=0)
     login_attempts_per_15_minutes: int = Field(default=5, gt=0)
 
@@ -76,9 +98,27 @@ class Settings(BaseSettings):
         return [origin.strip().rstrip("/") for origin in self.widget_allowed_origins.split(",") if origin.strip()]
 
     def origin_allowed(self, origin: str | None) -> bool:
-        """Browsers send Origin; tools without one (curl, tests) are not cross-site and pass."""
+        """Browsers send Origin; tools without one (curl, tests) are not cross-site and pass, but not in production,
+        where the WebSocket is for the widget only."""
         allowed = self.allowed_origins()
-        return origin is None or "*" in allowed or origin.rstrip("/") in allowed
+        if origin is None:
+            return self.environment != "production"
+        return "*" in allowed or origin.rstrip("/") in allowed
+
+    def production_problems(self) -> list[str]:
+        """Why this configuration must not serve the public: each a one-line reason naming the setting."""
+        if self.environment != "production":
+            return []
+        problems = []
+        if not self.action_endpoint_token:
+            problems.append("ACTION_ENDPOINT_TOKEN is empty: anyone who reaches /webhook could run the bot's actions")
+        if "*" in self.allowed_origins():
+            problems.append("WIDGET_ALLOWED_ORIGINS is *: list the https origins of the sites that embed the widget")
+        if not self.secret_key:
+            problems.append("SECRET_KEY is empty: set one long random secret, the same on every instance")
+        if not self.public_url.startswith("https://"):
+            problems.append(f"PUBLIC_URL is {self.public_url}: the public address must be https:// (Secure cookies)")
+        return problems
 
     def telegram_secret(self) -> str:
         if self.telegram_webhook_secret:
@@ -95,6 +135,18 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"TRUSTED_PROXIES: {part!r} is no IP address or network (10.0.0.5, 10.0.0.0/8)"
+                ) from None
+        return value
 
     @field_validator("database_url")
     @classmethod

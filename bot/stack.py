@@ -69,7 +69,12 @@ class Stack:
 
     def start_service(self) -> None:
         uvicorn = ["-m", "uvicorn", "--factory", "bot.app:app_from_environment"]
-        self._spawn("service", [sys.executable, *uvicorn, "--host", self.host, "--port", str(self.service_port)])
+        # A WebSocket frame above MAX_BODY_BYTES is refused by uvicorn before it is read whole (default: 16 MiB).
+        limits = ["--ws-max-size", str(self.settings.max_body_bytes)]
+        self._spawn(
+            "service",
+            [sys.executable, *uvicorn, *limits, "--host", self.host, "--port", str(self.service_port)],
+        )
 
     def start_engine(self) -> None:
         rasa = PROJECT_ROOT / ".venv-engine" / "bin" / "rasa"
@@ -169,8 +174,15 @@ class Stack:
             self.stop_process(name)
 
 
-def run_stack(settings: Settings) -> int:
-    stack = Stack(settings)
+def run_stack(settings: Settings, stack: Stack | None = None) -> int:
+    """`make run`: start, wait, print the URLs, run until Ctrl-C or SIGTERM (systemd, Docker, Kubernetes), then stop
+    the engine and the service (each drains its in-flight requests) and exit 0."""
+    stack = stack or Stack(settings)
+    # The stack gives the engine its token itself; every other fail-open setting stops it before anything starts.
+    if problems := settings.model_copy(update={"action_endpoint_token": stack.action_token}).production_problems():
+        print("error: refusing to start in production mode:", *problems, sep="\n  ", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # like Ctrl-C: raise KeyboardInterrupt, then clean up
     print("==> Starting the Rasa engine and the service (the engine needs about 20 s)", flush=True)
     try:
         stack.start()
@@ -201,4 +213,6 @@ def run_stack(settings: Settings) -> int:
         print("\n==> Stopping", flush=True)
         return 0
     finally:
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):  # a second signal must not cut the clean-up short
+            signal.signal(stop_signal, signal.SIG_IGN)
         stack.stop()

@@ -145,6 +145,7 @@ class FakeEngine:
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
+        self.trackers_replaced: list[tuple[str, Any]] = []  # (conversation id, new events): Rasa's PUT …/tracker/events
         self.up = True
         self.reply: Callable[[dict[str, Any]], list[dict[str, Any]]] = lambda body: [
             {"recipient_id": body["sender"], "text": f"echo: {body['message']}"}
@@ -155,6 +156,10 @@ class FakeEngine:
             raise httpx.ConnectError("engine is down", request=request)
         if request.url.path == "/status":
             return httpx.Response(200, json={"model_id": "test-model"})
+        if request.method == "PUT" and request.url.path.endswith("/tracker/events"):
+            conversation_id = request.url.path.removeprefix("/conversations/").removesuffix("/tracker/events")
+            self.trackers_replaced.append((conversation_id, json.loads(request.content)))
+            return httpx.Response(200, json={"sender_id": conversation_id, "events": []})
         body = json.loads(request.content)
         self.received.append(body)
         return httpx.Response(200, json=self.reply(body))

@@ -6,8 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from fastapi.testclient import TestClient
 
+from bot.advisors import create_advisor
+from bot.db import create_database_engine, create_session_factory
 from bot.language import SUPPORTED_LANGUAGES
+from bot.models import AdvisorRole
+from bot.settings import Settings
 
 SOURCE = {"url": "https://www.example.org/page", "title": "Example page", "read": "2026-11-20"}
 
@@ -63,3 +68,22 @@ def write_knowledge(
             (root / folder / f"{item['id']}.yml").write_text(yaml.safe_dump(item, allow_unicode=True))
     (root / "checklists").mkdir(exist_ok=True)
     return root
+
+
+PASSWORD = "correct horse battery staple"
+
+
+async def add_advisor(settings: Settings, email: str, role: AdvisorRole) -> str:
+    """An advisor account with PASSWORD in the settings' database; returns the e-mail to log in with."""
+    engine = create_database_engine(settings.database_url)
+    async with create_session_factory(engine)() as session:
+        await create_advisor(session, email=email, name=email.split("@")[0], password=PASSWORD, role=role)
+    await engine.dispose()
+    return email
+
+
+def csrf_token(client: TestClient) -> str:
+    """The CSRF token of the signed-in client's console page."""
+    page = client.get("/console").text
+    marker = 'name="csrf-token" content="'
+    return page.split(marker, 1)[1].split('"', 1)[0]

@@ -12,18 +12,20 @@ import asyncio
 import contextlib
 import functools
 import html
+import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     KeyboardButton,
     LinkPreviewOptions,
     ReplyKeyboardMarkup,
@@ -70,6 +72,7 @@ from bot.models import (
     utcnow,
 )
 from bot.office_hours import OfficeHours
+from bot.privacy import Eraser, export_data
 from bot.router import MessageRouter
 
 log = logging.getLogger(__name__)
@@ -121,6 +124,8 @@ class TelegramChannel:
         detector: Callable[[], LanguageDetector],
         office_hours: OfficeHours,
         default_language: str,
+        eraser: Eraser,
+        retention_days: int = 180,
         events: EventBus | None = None,
         retry_base_seconds: float = 1.0,
     ) -> None:
@@ -134,6 +139,8 @@ class TelegramChannel:
         self._default_language = default_language
         self._retry_base = retry_base_seconds
         self._events = events
+        self._eraser = eraser
+        self._retention_days = retention_days
         self._queue_follower: asyncio.Task[None] | None = None
         builder = Application.builder().token(token).base_url(base_url)
         if webhook_url:
@@ -181,6 +188,7 @@ class TelegramChannel:
             ("city", self._on_city),
             ("human", self._on_human),
             ("privacy", self._on_privacy),
+            ("export", self._on_export),
             ("delete", self._on_delete),
             ("help", self._on_help),
         ):
@@ -278,7 +286,23 @@ class TelegramChannel:
 
     async def _on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         conversation = await self._conversation(update)
-        await self._reply(conversation, self._catalog.text("telegram_privacy", self._language(conversation)))
+        notice = self._catalog.text("privacy_notice", self._language(conversation), days=self._retention_days)
+        await self._reply(conversation, notice)
+
+    async def _on_export(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Everything stored about the chat, as a JSON file (the widget's and the API's GET …/data)."""
+        conversation = await self._conversation(update)
+        async with self._sessions() as session:
+            data = await export_data(session, await session.merge(conversation))
+        document = InputFile(
+            json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"), filename="glueckauf-data.json"
+        )
+        caption = self._catalog.text("telegram_export_caption", self._language(conversation))
+        await self._with_retries(
+            functools.partial(
+                self.application.bot.send_document, int(conversation.external_id or 0), document, caption=caption
+            )
+        )
 
     async def _on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         conversation = await self._conversation(update)
@@ -351,8 +375,7 @@ class TelegramChannel:
             await self._reply(conversation, self._catalog.text("telegram_delete_cancelled", language))
             return
         async with self._sessions() as session:
-            await session.execute(delete(Conversation).where(Conversation.id == conversation.id))
-            await session.commit()
+            await self._eraser.erase(session, [conversation.id])
         await self._send_text(conversation.external_id or "", self._catalog.text("telegram_deleted", language))
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

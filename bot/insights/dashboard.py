@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -15,6 +14,7 @@ from bot.insights import figures
 from bot.insights.clusters import cluster_questions
 from bot.insights.figures import Filters
 from bot.knowledge.base import WARN_AFTER_DAYS, KnowledgeBase
+from bot.security import SpreadsheetSafeWriter
 from engine.embedding import Embedder
 
 STALE_SOON_DAYS = WARN_AFTER_DAYS - 30  # list entries a month before the validator starts warning
@@ -76,7 +76,7 @@ def stale_entries(kb: KnowledgeBase, today: date) -> list[dict[str, Any]]:
 def as_csv(insights: Insights) -> str:
     """One long table (section, dimensions, value) that spreadsheet tools pivot easily."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SpreadsheetSafeWriter(out)
     writer.writerow(["section", "dimension_1", "dimension_2", "measure", "value"])
     f = insights.filters
     writer.writerow(["range", f.start.date().isoformat(), f.end.date().isoformat(), "filters", _filters(f)])

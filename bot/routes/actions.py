@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionMissingDomainException, ActionNotFoundException
 
 from bot.errors import AppError
+from bot.security import same_secret
 
 router = APIRouter(tags=["engine"])
 
@@ -26,9 +26,12 @@ class EngineTokenInvalid(AppError):
     message = "Only the engine may run actions."
 
 
-def check_engine_token(request: Request, token: Annotated[str | None, Query()] = None) -> None:
+def check_engine_token(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    """The engine sends its token as `Authorization: Bearer …` (endpoints.yml): a header, so that no access log
+    records it, as it would a `?token=` in the URL."""
     expected: str = request.app.state.settings.action_endpoint_token
-    if expected and not secrets.compare_digest(token or "", expected):
+    scheme, _, token = (authorization or "").partition(" ")
+    if expected and not (scheme.lower() == "bearer" and same_secret(token.strip(), expected)):
         raise EngineTokenInvalid()
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,8 @@ from bot import conversations
 from bot.feedback import rate_answer
 from bot.handoff import start_handoff, store_contact_request
 from bot.models import Conversation, utcnow
+from bot.privacy import export_data
+from bot.rate_limit import ClientLimits
 from bot.router import MessageRouter
 from bot.schemas import (
     ContactRequestCreate,
@@ -26,6 +29,7 @@ from bot.schemas import (
     MessageOut,
     SendResult,
 )
+from bot.security import client_address
 from bot.settings import Settings
 
 router = APIRouter(prefix="/api/conversations", tags=["chat"])
@@ -55,6 +59,16 @@ def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str |
 Session = Annotated[AsyncSession, Depends(get_session)]
 
 
+def per_client(kind: str) -> Callable[[Request], Awaitable[None]]:
+    """A dependency counting the request against the client address's hourly limit of `kind` (ClientLimits)."""
+
+    async def count(request: Request) -> None:
+        limits: ClientLimits = request.app.state.client_limits
+        await getattr(limits, kind).hit(client_address(request, request.app.state.trusted_proxies))
+
+    return count
+
+
 async def authorised_conversation(
     request: Request,
     conversation_id: str,
@@ -68,7 +82,10 @@ async def authorised_conversation(
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Start a conversation")
 async def start(
-    body: ConversationCreate, session: Session, settings: Annotated[Settings, Depends(get_settings)]
+    body: ConversationCreate,
+    session: Session,
+    settings: Annotated[Settings, Depends(get_settings)],
+    _: Annotated[None, Depends(per_client("conversations"))],
 ) -> ConversationOut:
     conversation, token = await conversations.start_conversation(
         session,
@@ -133,6 +150,7 @@ async def ask_for_advisor(
     request: Request,
     session: Session,
     conversation: Annotated[Conversation, Depends(authorised_conversation)],
+    _: Annotated[None, Depends(per_client("advisor_requests"))],
     body: HandoffCreate | None = None,
 ) -> HandoffResult:
     notice = await start_handoff(
@@ -158,6 +176,7 @@ async def leave_contact(
     body: ContactRequestCreate,
     session: Session,
     conversation: Annotated[Conversation, Depends(authorised_conversation)],
+    _: Annotated[None, Depends(per_client("advisor_requests"))],
 ) -> MessageOut:
     notice = await store_contact_request(session, conversation, body.contact, body.consent, request.app.state.catalog)
     request.app.state.events.publish("contact_request", conversation_id=conversation.id)
@@ -177,12 +196,32 @@ async def choose_language(
     return MessageList(messages=[], language=conversation.language, state=conversation.state)
 
 
+@router.get("/{conversation_id}/data", summary="Export everything stored about the conversation (JSON)")
+async def export_conversation(
+    session: Session, conversation: Annotated[Conversation, Depends(authorised_conversation)]
+) -> dict[str, Any]:
+    return await export_data(session, conversation)
+
+
+@router.delete(
+    "/{conversation_id}/data",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Erase the conversation: messages, contact requests, the engine's tracker, texts kept for insights",
+)
+async def erase_conversation(
+    request: Request, session: Session, conversation: Annotated[Conversation, Depends(authorised_conversation)]
+) -> None:
+    await request.app.state.eraser.erase(session, [conversation.id])
+    request.app.state.events.publish("closed", conversation_id=conversation.id)  # gone from the console's lists
+
+
 @router.post("/{conversation_id}/feedback", summary="Rate a knowledge answer 👍/👎 (the latest rating counts)")
 async def give_feedback(
     request: Request,
     body: FeedbackCreate,
     session: Session,
     conversation: Annotated[Conversation, Depends(authorised_conversation)],
+    _: Annotated[None, Depends(per_client("feedback"))],
 ) -> FeedbackResult:
     await rate_answer(session, conversation, body.message_id, body.helpful, body.comment)
     thanks = request.app.state.catalog.text("feedback_thanks", conversation.language)

@@ -57,7 +57,7 @@ async def any_login(
     """Whoever is logged in, whatever their role."""
     login = codec.read(request)
     advisor = await session.get(Advisor, login.advisor_id) if login else None
-    if login is None or advisor is None or not advisor.active:
+    if login is None or advisor is None or not login.valid_for(advisor):
         raise NotAuthenticated()
     return advisor, login
 
@@ -102,7 +102,7 @@ async def login(
     password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
     throttle: LoginThrottle = request.app.state.login_throttle
-    keys = (f"ip:{request.client.host if request.client else '?'}", f"email:{email.strip().casefold()}")
+    keys = (request.client.host if request.client else "?", email)
     await throttle.check(*keys)
     advisor = await authenticate(session, email, password)
     if advisor is None:
@@ -120,11 +120,15 @@ async def login(
 @router.post("/logout", include_in_schema=False)
 async def logout(
     request: Request,
+    session: Session,
     login: AnyLogin,
     codec: Annotated[SessionCodec, Depends(get_codec)],
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     check_csrf(request, login[1], csrf_token)
+    advisor = login[0]
+    advisor.session_generation += 1  # the cookie, if kept or copied, no longer opens anything
+    await session.commit()
     response = RedirectResponse("/console/login", status_code=303)
     codec.clear(response)
     return response
@@ -136,7 +140,7 @@ async def console_page(
 ) -> Response:
     login = codec.read(request)
     advisor = await session.get(Advisor, login.advisor_id) if login else None
-    if login is None or advisor is None or not advisor.active:
+    if login is None or advisor is None or not login.valid_for(advisor):
         return language.remember(RedirectResponse("/console/login", status_code=303))  # expired or missing session
     if advisor.role == AdvisorRole.PARTNER:
         return language.remember(RedirectResponse("/console/insights", status_code=303))

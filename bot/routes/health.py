@@ -1,7 +1,8 @@
-"""Liveness and readiness."""
+"""Liveness and readiness. Public (load balancers call them), so they name no internal address and no error text."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,6 +14,7 @@ from bot.engine_client import EngineClient, EngineUnavailable
 from bot.events import RedisRelay
 
 router = APIRouter(tags=["health"])
+logger = logging.getLogger(__name__)
 
 
 def get_engine_client(request: Request) -> EngineClient:
@@ -46,10 +48,11 @@ async def ready(
     try:
         status = await engine.status()
         checks["engine"] = {"ok": bool(status.get("model_id")), "model_id": status.get("model_id")}
-        if "engines" in status:  # several: ready while one answers, each shown
-            checks["engine"]["engines"] = status["engines"]
-    except EngineUnavailable as exc:
-        checks["engine"] = {"ok": False, "error": str(exc)[:200]}
+        if "engines" in status:  # several: ready while one answers, each shown (in order, without its address)
+            checks["engine"]["engines"] = [{"ok": engine["ok"]} for engine in status["engines"]]
+    except EngineUnavailable as exc:  # the reason, with the engine's internal address, goes to the log only
+        logger.warning("readiness: %s", exc)
+        checks["engine"] = {"ok": False, "error": "unavailable"}
     ok = all(check["ok"] for check in checks.values())
     relay: RedisRelay | None = request.app.state.relay
     if relay is not None:  # reported, not required: without Redis this instance still serves its own clients

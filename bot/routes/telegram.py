@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request
 
 from bot.errors import AppError
+from bot.security import same_secret
 
 router = APIRouter(tags=["telegram"])
 
@@ -33,7 +33,7 @@ async def telegram_webhook(
     channel = request.app.state.telegram
     if channel is None or not channel.webhook_url:
         raise TelegramOff()
-    if not secrets.compare_digest(secret or "", channel.webhook_secret):
+    if not same_secret(secret, channel.webhook_secret):
         raise TelegramSecretInvalid()
     await channel.process_webhook(update)
     return {"ok": True}

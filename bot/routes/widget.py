@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, HTMLResponse
+from starlette.websockets import WebSocketState
 
 from bot import conversations
 from bot.answering import checklist_links
-from bot.errors import AppError, ConversationNotFound
+from bot.errors import AppError, ConversationNotFound, PayloadTooLarge
 from bot.handoff import QUEUE_EVENTS, queue_position
 from bot.i18n import Catalog
 from bot.models import Conversation, ConversationState
+from bot.rate_limit import RateLimited, RateLimiter
 from bot.schemas import LanguageCode, MessageOut
 from bot.templating import templates
 
@@ -37,6 +40,10 @@ WIDGET_KEYS = (
     "widget_candidate",
     "widget_employer",
     "widget_log_label",
+    "widget_privacy",
+    "widget_delete_data",
+    "widget_delete_confirm",
+    "widget_data_deleted",
     "feedback_helpful",
     "feedback_not_helpful",
     "greeting",
@@ -48,6 +55,20 @@ WIDGET_KEYS = (
 async def demo_page(request: Request) -> HTMLResponse:
     """An example employer website with the widget embedded — the first page a newcomer sees."""
     return templates.TemplateResponse(request, "demo.html", {"base": str(request.base_url).rstrip("/")})
+
+
+@router.get("/privacy", response_class=HTMLResponse, summary="The privacy notice, in the language asked for")
+async def privacy_page(request: Request, lang: LanguageCode = "de") -> HTMLResponse:  # type: ignore[valid-type,assignment]
+    catalog: Catalog = request.app.state.catalog
+    days = request.app.state.settings.retention_days
+    context = {
+        "language": lang,
+        "direction": catalog.languages[lang].direction,
+        "title": catalog.text("privacy_title", lang),
+        "notice": catalog.text("privacy_notice", lang, days=days),
+        "languages": [(code, info.name) for code, info in catalog.languages.items()],
+    }
+    return templates.TemplateResponse(request, "privacy.html", context)
 
 
 @router.get("/widget.js", include_in_schema=False)
@@ -76,32 +97,71 @@ class _Closed(Exception):
     pass
 
 
+SOCKETS_PER_CONVERSATION = 4  # a few tabs; more is somebody trying to exhaust the service
+FRAMES_PER_MESSAGE = 3  # frames allowed per minute for each chat message allowed (resume, retries)
+RESUME_MESSAGES = 100  # a reconnecting socket gets at most the newest 100 it has not seen
+AUTH_SECONDS = 10.0  # a socket without a token in its URL must send {"type": "auth", "token": …} within this
+
+
+async def _first_frame_token(websocket: WebSocket, max_bytes: int) -> str | None:
+    """The token from the first frame, so that it never appears in a URL (and in a proxy's access log)."""
+    try:
+        raw = await asyncio.wait_for(websocket.receive_text(), AUTH_SECONDS)
+        frame = json.loads(raw) if len(raw) <= max_bytes else {}
+    except (TimeoutError, ValueError, WebSocketDisconnect):
+        return None
+    return str(frame.get("token") or "") if isinstance(frame, dict) and frame.get("type") == "auth" else None
+
+
 @router.websocket("/ws/conversations/{conversation_id}")
 async def conversation_socket(
     websocket: WebSocket, conversation_id: str, token: Annotated[str | None, Query()] = None
 ) -> None:
-    """Client frames: {"type": "resume", "after": id} and {"type": "message", "id": client id, "text": …}.
+    """Client frames: first {"type": "auth", "token": …} (or `?token=` in the URL, which logs may keep), then
+    {"type": "resume", "after": id} and {"type": "message", "id": client id, "text": …}; at most
+    FRAMES_PER_MESSAGE × MESSAGES_PER_MINUTE frames a minute and MAX_BODY_BYTES each, or the socket is closed.
     Server frames: {"type": "ack", "id", "message"}, {"type": "message", "message"}, {"type": "error", …} and,
     while the conversation waits for an advisor, {"type": "queue", "position", "text"} whenever its place changes
     (position null once it no longer waits)."""
     app = websocket.app
-    if not app.state.settings.origin_allowed(websocket.headers.get("origin")):
+    settings = app.state.settings
+    if not settings.origin_allowed(websocket.headers.get("origin")):
         await websocket.close(code=4403, reason="origin not allowed")
         return
+    if token is None:  # the widget: accepted, then the token in the first frame
+        await websocket.accept()
+        token = await _first_frame_token(websocket, settings.max_body_bytes)
     async with app.state.sessions() as session:
         try:
             conversation = await conversations.get_authorised_conversation(session, conversation_id, token)
         except (ConversationNotFound, AppError):
             await websocket.close(code=4401, reason="unknown conversation or wrong token")
             return
-    await websocket.accept()
+    open_sockets: Counter[str] = app.state.open_sockets
+    if open_sockets[conversation_id] >= SOCKETS_PER_CONVERSATION:
+        await websocket.close(code=4429, reason="too many connections for this conversation")
+        return
+    if websocket.client_state != WebSocketState.CONNECTED:
+        await websocket.accept()
+    open_sockets[conversation_id] += 1
+    try:
+        await _serve(websocket, conversation)
+    finally:
+        open_sockets[conversation_id] -= 1
+        if open_sockets[conversation_id] <= 0:
+            del open_sockets[conversation_id]
+
+
+async def _serve(websocket: WebSocket, conversation: Conversation) -> None:
+    app = websocket.app
+    conversation_id = conversation.id
     # Last message id sent, queue place shown, and whether this conversation's own messages may have changed.
     state: dict[str, Any] = {"last": 0, "position": None, "own": False}
     wake = asyncio.Event()
 
     async def push_new() -> None:
         async with app.state.sessions() as session:
-            messages = await conversations.list_messages(session, conversation_id, state["last"])
+            messages = await conversations.list_messages(session, conversation_id, state["last"], RESUME_MESSAGES)
             await conversations.mark_delivered(session, messages)
         for message in messages:
             await websocket.send_json({"type": "message", "message": _out(message)})
@@ -139,12 +199,28 @@ async def conversation_socket(
                 await push_new()
             await push_queue_position()
 
+    async def refuse(error: AppError, close_code: int) -> None:
+        await send_error(None, error)
+        await websocket.close(code=close_code)
+        raise _Closed()
+
     async def reader() -> None:
+        frames: RateLimiter = app.state.frame_limiter
         while True:
             try:
-                frame = json.loads(await websocket.receive_text())
+                raw = await websocket.receive_text()
             except WebSocketDisconnect:
                 raise _Closed() from None
+            try:  # every frame counts, before any work on it
+                await frames.hit(conversation_id)
+            except RateLimited as exc:
+                await refuse(exc, 1008)
+            if len(raw) > app.state.settings.max_body_bytes:
+                await refuse(
+                    PayloadTooLarge(f"A frame may have at most {app.state.settings.max_body_bytes} bytes."), 1009
+                )
+            try:
+                frame = json.loads(raw)
             except ValueError:
                 await websocket.send_json({"type": "error", "code": "invalid_frame"})
                 continue
@@ -174,16 +250,16 @@ async def conversation_socket(
                 )
                 language = stored.language
         except AppError as exc:
-            catalog: Catalog = app.state.catalog
-            text = (
-                catalog.text(exc.catalog_key, language_of(conversation), **exc.values)
-                if exc.catalog_key
-                else exc.detail
-            )
-            await websocket.send_json({"type": "error", "id": client_id, "code": exc.code, "message": text})
+            await send_error(client_id, exc)
             return
         await websocket.send_json({"type": "ack", "id": client_id, "message": _out(message), "language": language})
         app.state.router.dispatch_soon(conversation_id)  # replies come via the bus
+
+    async def send_error(client_id: str | None, error: AppError) -> None:
+        catalog: Catalog = app.state.catalog
+        language = language_of(conversation)
+        text = catalog.text(error.catalog_key, language, **error.values) if error.catalog_key else error.detail
+        await websocket.send_json({"type": "error", "id": client_id, "code": error.code, "message": text})
 
     def language_of(conv: Conversation) -> str:
         return conv.language or app.state.settings.default_language

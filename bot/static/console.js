@@ -2,6 +2,8 @@
 (function () {
   "use strict";
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  // The page's settings as a JSON block: the Content Security Policy allows no inline script.
+  window.CONSOLE = JSON.parse(document.getElementById("console-settings").textContent);
   const state = { current: null };
   const $ = (id) => document.getElementById(id);
   // The page injects its strings in the advisor's language (knowledge/ui/staff/); {name} is replaced by values.name.

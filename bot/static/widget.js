@@ -63,6 +63,8 @@
     "form button{border:0;border-radius:8px;background:#0b57a3;color:#fff;padding:0 14px;font-size:14px;cursor:pointer}" +
     ".status{font-size:12px;color:#4a4a4a;padding:0 12px;min-height:16px}" +
     ".typing{font-size:13px;color:#4a4a4a;padding:0 12px 4px}" +
+    ".foot{display:flex;justify-content:space-between;gap:8px;padding:0 10px 8px;font-size:12px}" +
+    ".foot a,.foot button{color:#0b57a3;font-size:12px}.foot button{border:0;background:none;padding:0;text-decoration:underline;cursor:pointer}" +
     ":focus-visible{outline:3px solid #f0a500;outline-offset:2px}" +
     "@media (max-width:480px){.panel{inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0}}" +
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}" +
@@ -75,12 +77,15 @@
     '<div class="typing" aria-hidden="true" hidden>…</div>' +
     '<div class="quick"></div><div class="status" role="status"></div>' +
     '<form><label class="sr" for="input"></label><textarea id="input" maxlength="4000"></textarea>' +
-    '<button type="submit"></button></form></section>';
+    '<button type="submit"></button></form>' +
+    '<div class="foot"><a class="privacy" target="_blank" rel="noopener"></a><button type="button" class="erase" hidden></button></div>' +
+    '</section>';
 
   var $ = function (selector) { return root.querySelector(selector); };
   var launcher = $(".launcher"), panel = $(".panel"), log = $(".log"), logwrap = $(".logwrap");
   var quick = $(".quick"), status = $(".status");
   var input = $("#input"), form = $("form"), select = $("#lang"), typing = $(".typing");
+  var privacy = $(".privacy"), erase = $(".erase");
 
   function t(key) { return (state.ui && state.ui.strings[key]) || key; }
 
@@ -111,6 +116,9 @@
       input.placeholder = t("widget_placeholder");
       form.querySelector("button").textContent = t("widget_send");
       logwrap.setAttribute("aria-label", t("widget_log_label"));
+      privacy.textContent = t("widget_privacy");
+      privacy.href = base + "/privacy?lang=" + encodeURIComponent(ui.language);
+      erase.textContent = t("widget_delete_data");
       select.replaceChildren.apply(select, ui.languages.map(function (l) {
         var option = document.createElement("option");
         option.value = l.code; option.textContent = l.name; option.selected = l.code === ui.language;
@@ -179,7 +187,24 @@
       state.ui.checklists.forEach(function (c) { chips.push(checklistLink(c)); });
     }
     quick.replaceChildren.apply(quick, chips);
+    erase.hidden = !state.id;
   }
+
+  // "Delete my data": the conversation, its messages and everything derived from it, on the server and here.
+  erase.addEventListener("click", function () {
+    if (!state.id || !window.confirm(t("widget_delete_confirm"))) return;
+    fetch(base + "/api/conversations/" + state.id + "/data", {
+      method: "DELETE", headers: { authorization: "Bearer " + state.token },
+    }).then(function (response) {
+      if (!response.ok && response.status !== 404) throw new Error(String(response.status));
+      if (state.socket) { state.socket.onclose = null; state.socket.close(); state.socket = null; }
+      state.id = null; state.token = null; state.lastSeen = 0; state.shown = {}; state.pending = [];
+      persist();
+      log.replaceChildren();
+      renderQuick([]);
+      status.textContent = t("widget_data_deleted");
+    }).catch(function (error) { status.textContent = error.message; });
+  });
 
   function checklistLink(checklist) {
     var link = document.createElement("a");
@@ -216,11 +241,12 @@
 
   function connect() {
     if (!state.id || !window.WebSocket) return;
-    var url = base.replace(/^http/, "ws") + "/ws/conversations/" + state.id + "?token=" + encodeURIComponent(state.token);
-    var socket = new WebSocket(url);
+    // The token goes in the first frame, never in the URL (which proxies and servers write to their logs).
+    var socket = new WebSocket(base.replace(/^http/, "ws") + "/ws/conversations/" + state.id);
     state.socket = socket;
     socket.onopen = function () {
       state.retry = 0; status.textContent = "";
+      socket.send(JSON.stringify({ type: "auth", token: state.token }));
       socket.send(JSON.stringify({ type: "resume", after: state.lastSeen }));
       state.pending.forEach(function (frame) { socket.send(JSON.stringify(frame)); });
     };

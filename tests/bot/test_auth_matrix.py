@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from bot.app import create_app
 from bot.models import AdvisorRole
 from bot.settings import Settings
-from tests.bot.test_handoff import PASSWORD, _advisor, _csrf
 from tests.conftest import FakeEngine
+from tests.factories import PASSWORD, add_advisor, csrf_token
 
 IDENTITIES = ("anonymous", "other_user", "advisor", "admin", "partner")
 OPEN = "open"  # anything but 401/403
@@ -29,6 +29,7 @@ PUBLIC_PREFIXES = (
     "/console/login",
     "/api/ui/",
     "/widget.js",
+    "/privacy",
 )
 
 
@@ -92,7 +93,7 @@ def test_every_route_checks_authentication_and_role(matrix_client: TestClient, s
     other = client.post("/api/conversations", json={}).json()
     client.post(f"/api/conversations/{mine['id']}/handoff", headers={"Authorization": f"Bearer {mine['token']}"})
     logins = {
-        role: asyncio.run(_advisor(settings, f"{role}@example.org", AdvisorRole(role)))
+        role: asyncio.run(add_advisor(settings, f"{role}@example.org", AdvisorRole(role)))
         for role in ("advisor", "admin", "partner")
     }
     checked = 0
@@ -114,7 +115,7 @@ def test_every_route_checks_authentication_and_role(matrix_client: TestClient, s
                 headers["Authorization"] = f"Bearer {other['token']}"
             elif identity in logins:
                 client.post("/console/login", data={"email": logins[identity], "password": PASSWORD})
-                headers["x-csrf-token"] = _csrf(client)
+                headers["x-csrf-token"] = csrf_token(client)
             body: dict[str, Any] = {"text": "hello"} if method == "POST" else {}
             response = client.request(method, url, json=body or None, headers=headers, follow_redirects=False)
             rule = expected(method, path, identity)

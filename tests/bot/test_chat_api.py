@@ -219,6 +219,7 @@ def test_health_and_readiness(client: TestClient, fake_engine: FakeEngine) -> No
     assert not_ready.status_code == 503
     assert not_ready.json()["checks"]["database"]["ok"] is True
     assert not_ready.json()["checks"]["engine"]["ok"] is False
+    assert client.app.state.settings.engine_url not in not_ready.text  # type: ignore[attr-defined]  # no address
 
 
 def test_unsupported_language_gets_a_list_of_ours_in_english_and_german(

@@ -17,9 +17,9 @@ from bot.models import Advisor, AdvisorRole, Conversation, ConversationState
 from bot.office_hours import OfficeHours
 from bot.settings import Settings
 from tests.conftest import FakeEngine
+from tests.factories import PASSWORD, add_advisor, csrf_token
 
 ALWAYS = OfficeHours("mon-sun 00:00-24:00")
-PASSWORD = "correct horse battery staple"
 
 
 def test_states_bot_pending_human_bot_and_closed(database_url: str) -> None:
@@ -129,10 +129,10 @@ def test_confirmed_handoff_silences_the_bot_until_hand_back(
     chat(client, conversation, "I need help with my visa")
     assert fake_engine.received == []  # silent by construction
 
-    advisor = asyncio.run(_advisor(settings, "admin@example.org", AdvisorRole.ADMIN))
+    advisor = asyncio.run(add_advisor(settings, "admin@example.org", AdvisorRole.ADMIN))
     login = client.post("/console/login", data={"email": advisor, "password": PASSWORD}, follow_redirects=False)
     assert login.status_code == 303
-    csrf = _csrf(client)
+    csrf = csrf_token(client)
     claim = client.post(f"/console/api/conversations/{conversation['id']}/claim", headers={"x-csrf-token": csrf})
     assert claim.status_code == 200
     sent = client.post(
@@ -162,50 +162,36 @@ def test_confirmed_handoff_silences_the_bot_until_hand_back(
     assert [r["text"] for r in chat(client, conversation, "Where do I register?")["replies"]] == ["bot again"]
 
 
-async def _advisor(settings: Settings, email: str, role: AdvisorRole) -> str:
-    engine = create_database_engine(settings.database_url)
-    async with create_session_factory(engine)() as session:
-        await create_advisor(session, email=email, name=email.split("@")[0], password=PASSWORD, role=role)
-    await engine.dispose()
-    return email
-
-
-def _csrf(client: TestClient) -> str:
-    page = client.get("/console").text
-    marker = 'name="csrf-token" content="'
-    return page.split(marker, 1)[1].split('"', 1)[0]
-
-
 def test_claim_race_through_http_gives_409_with_the_winner(
     client: TestClient, conversation: dict[str, Any], settings: Settings
 ) -> None:
     client.post(f"/api/conversations/{conversation['id']}/handoff", headers=conversation["headers"])
-    first = asyncio.run(_advisor(settings, "first@example.org", AdvisorRole.ADVISOR))
+    first = asyncio.run(add_advisor(settings, "first@example.org", AdvisorRole.ADVISOR))
     client.post("/console/login", data={"email": first, "password": PASSWORD})
     assert (
         client.post(
-            f"/console/api/conversations/{conversation['id']}/claim", headers={"x-csrf-token": _csrf(client)}
+            f"/console/api/conversations/{conversation['id']}/claim", headers={"x-csrf-token": csrf_token(client)}
         ).status_code
         == 200
     )
     client.cookies.clear()
-    second = asyncio.run(_advisor(settings, "second@example.org", AdvisorRole.ADVISOR))
+    second = asyncio.run(add_advisor(settings, "second@example.org", AdvisorRole.ADVISOR))
     client.post("/console/login", data={"email": second, "password": PASSWORD})
     lost = client.post(
-        f"/console/api/conversations/{conversation['id']}/claim", headers={"x-csrf-token": _csrf(client)}
+        f"/console/api/conversations/{conversation['id']}/claim", headers={"x-csrf-token": csrf_token(client)}
     )
     assert lost.status_code == 409  # the staff language is German unless the browser or ?lang= says otherwise
     assert lost.json()["error"]["message"] == "first hat dieses Gespräch bereits übernommen."
     reply = client.post(
         f"/console/api/conversations/{conversation['id']}/reply",
         json={"text": "me too"},
-        headers={"x-csrf-token": _csrf(client)},
+        headers={"x-csrf-token": csrf_token(client)},
     )
     assert reply.status_code == 409
 
 
 def test_console_bad_input(client: TestClient, conversation: dict[str, Any], settings: Settings) -> None:
-    email = asyncio.run(_advisor(settings, "b@example.org", AdvisorRole.ADVISOR))
+    email = asyncio.run(add_advisor(settings, "b@example.org", AdvisorRole.ADVISOR))
     for _ in range(5):
         wrong = client.post("/console/login", data={"email": email, "password": "wrong password!!"})
         assert wrong.status_code == 401
@@ -213,9 +199,9 @@ def test_console_bad_input(client: TestClient, conversation: dict[str, Any], set
     assert unknown.status_code in (401, 429) and "nobody" not in unknown.text  # no user enumeration
     assert client.post("/console/login", data={"email": email, "password": PASSWORD}).status_code == 429
 
-    asyncio.run(client.app.state.login_throttle.succeeded("ip:testclient", f"email:{email}"))  # type: ignore[attr-defined]
+    asyncio.run(client.app.state.login_throttle.succeeded("testclient", email))  # type: ignore[attr-defined]
     client.post("/console/login", data={"email": email, "password": PASSWORD})
-    csrf = {"x-csrf-token": _csrf(client)}
+    csrf = {"x-csrf-token": csrf_token(client)}
     assert client.post("/console/api/conversations/nope/claim", headers=csrf).status_code == 404
     assert client.post(f"/console/api/conversations/{conversation['id']}/claim", headers=csrf).status_code == 409
     assert (
@@ -311,9 +297,9 @@ def test_an_admin_marks_a_contact_request_done(
 ) -> None:
     url = f"/api/conversations/{conversation['id']}/contact-request"
     client.post(url, json={"contact": "+49 234 123456", "consent": True}, headers=conversation["headers"])
-    admin = asyncio.run(_advisor(settings, "admin@example.org", AdvisorRole.ADMIN))
+    admin = asyncio.run(add_advisor(settings, "admin@example.org", AdvisorRole.ADMIN))
     client.post("/console/login", data={"email": admin, "password": PASSWORD})
-    headers = {"x-csrf-token": _csrf(client)}
+    headers = {"x-csrf-token": csrf_token(client)}
     (left,) = client.get("/console/api/contact-requests").json()
     assert left["conversation_id"] == conversation["id"] and left["handled"] is False
 

@@ -20,8 +20,8 @@ from bot.insights.figures import Filters
 from bot.knowledge.base import load_knowledge
 from bot.models import AdvisorRole, InsightEvent, InsightKind
 from bot.settings import Settings
-from tests.bot.test_handoff import PASSWORD, _advisor
 from tests.conftest import FakeEngine
+from tests.factories import PASSWORD, add_advisor
 
 DAY = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 NOVEMBER = Filters(start=datetime(2026, 11, 1, tzinfo=UTC), end=datetime(2026, 12, 1, tzinfo=UTC))
@@ -259,7 +259,7 @@ def test_feedback_on_an_answer_counts_once_and_can_change(
 
 def test_partner_reads_dashboard_csv_and_report_but_no_transcripts(client: TestClient, settings: Settings) -> None:
     asyncio.run(seed(settings.database_url))
-    partner = asyncio.run(_advisor(settings, "partner@example.org", AdvisorRole.PARTNER))
+    partner = asyncio.run(add_advisor(settings, "partner@example.org", AdvisorRole.PARTNER))
     client.post("/console/login", data={"email": partner, "password": PASSWORD})
     page = client.get("/console/insights", params={"start": "2026-11-01", "end": "2026-11-30"})
     assert page.status_code == 200

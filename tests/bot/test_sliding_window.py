@@ -61,12 +61,12 @@ async def test_the_last_place_is_taken_once_under_concurrent_hits(redis_namespac
 async def test_failed_logins_count_on_every_instance_and_success_clears_them(redis_namespace: str) -> None:
     first, second, clients = two_instances(redis_namespace)
     throttle_a, throttle_b = LoginThrottle(2, first), LoginThrottle(2, second)
-    await throttle_a.failed("email:a@example.org")
-    await throttle_b.failed("email:a@example.org")
+    await throttle_a.failed("1.2.3.4", "a@example.org")
+    await throttle_b.failed("1.2.3.4", "A@example.org ")
     with pytest.raises(TooManyAttempts):
-        await throttle_a.check("ip:1.2.3.4", "email:a@example.org")
-    await throttle_b.succeeded("email:a@example.org")
-    await throttle_a.check("email:a@example.org")
+        await throttle_a.check("1.2.3.4", "a@example.org")
+    await throttle_b.succeeded("1.2.3.4", "a@example.org")
+    await throttle_a.check("1.2.3.4", "a@example.org")
     for client in clients:
         await client.aclose()
 

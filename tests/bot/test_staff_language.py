@@ -12,7 +12,7 @@ from bot.i18n import Catalog
 from bot.models import AdvisorRole
 from bot.settings import PROJECT_ROOT, Settings
 from bot.staff_language import COOKIE, accepted_staff_language, choose_staff_language
-from tests.bot.test_handoff import PASSWORD, _advisor, _csrf
+from tests.factories import PASSWORD, add_advisor, csrf_token
 
 STAFF_CATALOG = Settings().knowledge_dir / "ui" / "staff"
 PLACEHOLDER = re.compile(r"\{\w+\}")
@@ -20,7 +20,7 @@ ENGLISH = {"Accept-Language": "en"}
 
 
 def log_in(client: TestClient, settings: Settings, role: AdvisorRole) -> None:
-    email = asyncio.run(_advisor(settings, f"{role.value}@example.org", role))
+    email = asyncio.run(add_advisor(settings, f"{role.value}@example.org", role))
     assert (
         client.post("/console/login", data={"email": email, "password": PASSWORD}, follow_redirects=False).status_code
         == 303
@@ -137,7 +137,7 @@ def test_query_parameter_wins_and_is_remembered(client: TestClient) -> None:
 
 
 def test_login_error_in_the_chosen_language(client: TestClient, settings: Settings) -> None:
-    email = asyncio.run(_advisor(settings, "a@example.org", AdvisorRole.ADVISOR))
+    email = asyncio.run(add_advisor(settings, "a@example.org", AdvisorRole.ADVISOR))
     wrong = {"email": email, "password": "not the password"}
     german = client.post("/console/login", data=wrong)
     assert german.status_code == 401
@@ -159,7 +159,7 @@ def test_console_page_and_its_script_strings(client: TestClient, settings: Setti
 
 def test_console_api_errors_in_the_staff_language(client: TestClient, settings: Settings) -> None:
     log_in(client, settings, AdvisorRole.ADVISOR)
-    csrf = {"x-csrf-token": _csrf(client)}
+    csrf = {"x-csrf-token": csrf_token(client)}
     german = client.post("/console/api/conversations/nope/claim", headers=csrf)
     assert german.status_code == 404
     assert german.json()["error"] == {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -19,8 +20,8 @@ from bot.app import create_app
 from bot.channels.telegram import split_message, to_html
 from bot.models import AdvisorRole, ContactRequest, Conversation, DeliveryStatus, Direction, Message, SenderKind, utcnow
 from bot.settings import Settings
-from tests.bot.test_handoff import PASSWORD, _advisor, _csrf
 from tests.conftest import REDIS_URL, FakeEngine, poll_until
+from tests.factories import PASSWORD, add_advisor, csrf_token
 from tests.fakes.telegram_api import FakeBotApi
 
 SECRET = "telegram-test-secret"
@@ -184,9 +185,9 @@ def test_handoff_and_advisor_reply_reach_telegram(
     post(telegram, message_update("My permit expires soon"))
     assert fake_engine.received == []  # the bot is silent during the handoff
 
-    email = asyncio.run(_advisor(settings, "tg-admin@example.org", AdvisorRole.ADMIN))
+    email = asyncio.run(add_advisor(settings, "tg-admin@example.org", AdvisorRole.ADMIN))
     telegram.post("/console/login", data={"email": email, "password": PASSWORD})
-    csrf = {"x-csrf-token": _csrf(telegram)}
+    csrf = {"x-csrf-token": csrf_token(telegram)}
     waiting = telegram.get("/console/api/queue").json()["waiting"]
     (conversation,) = [c for c in waiting if c["channel"] == "telegram"]
     telegram.post(f"/console/api/conversations/{conversation['id']}/claim", headers=csrf)
@@ -215,9 +216,9 @@ def test_a_waiting_users_queue_notice_is_edited_in_place_when_the_queue_moves(
     assert notice["chat_id"] == other_chat and "position 2" in notice["text"]
     assert bot_api.sent("editMessageText") == []  # joining the end of the queue moves nobody
 
-    email = asyncio.run(_advisor(settings, "tg-queue@example.org", AdvisorRole.ADMIN))
+    email = asyncio.run(add_advisor(settings, "tg-queue@example.org", AdvisorRole.ADMIN))
     telegram.post("/console/login", data={"email": email, "password": PASSWORD})
-    csrf = {"x-csrf-token": _csrf(telegram)}
+    csrf = {"x-csrf-token": csrf_token(telegram)}
     first = telegram.get("/console/api/queue").json()["waiting"][0]
     telegram.post(f"/console/api/conversations/{first['id']}/claim", headers=csrf)
 
@@ -227,12 +228,32 @@ def test_a_waiting_users_queue_notice_is_edited_in_place_when_the_queue_moves(
     assert len(bot_api.sent()) == 3  # edited, not sent again: two queue notices and the advisor's join note
 
 
-def test_delete_erases_the_conversation_after_confirmation(telegram: TestClient, bot_api: FakeBotApi) -> None:
+def test_delete_erases_the_conversation_after_confirmation(
+    telegram: TestClient, bot_api: FakeBotApi, fake_engine: FakeEngine
+) -> None:
     post(telegram, message_update("hello"))
+    (sender,) = {body["sender"] for body in fake_engine.received}
     post(telegram, message_update("/delete"))
     assert "really" in bot_api.sent()[-1]["text"]
     post(telegram, button_update("delete:yes"))
     assert bot_api.sent()[-1]["text"].startswith("Done")
+    assert fake_engine.trackers_replaced == [(sender, [])]  # the engine forgot it too
+    post(telegram, message_update("/export"))
+    exported = json.loads(bot_api.sent("sendDocument")[-1]["document"]["content"])
+    assert "hello" not in [m["text"] for m in exported["messages"]]
+
+
+def test_export_sends_the_stored_data_as_a_file_and_privacy_names_the_retention(
+    telegram: TestClient, bot_api: FakeBotApi
+) -> None:
+    post(telegram, message_update("hello"))
+    post(telegram, message_update("/export"))
+    (call,) = bot_api.sent("sendDocument")
+    assert call["document"]["filename"] == "glueckauf-data.json"
+    exported = json.loads(call["document"]["content"])
+    assert "hello" in [m["text"] for m in exported["messages"] if m["sender"] == "user"]
+    post(telegram, message_update("/privacy"))
+    assert "180" in bot_api.sent()[-1]["text"] and "/export" in bot_api.sent()[-1]["text"]
 
 
 def test_long_messages_are_split_at_paragraphs_and_html_is_escaped() -> None:
@@ -303,9 +324,9 @@ def test_an_advisor_reply_through_an_instance_without_telegram_is_sent_at_once(
         for client in (a, b):
             assert poll_until(lambda c=client: c.app.state.relay.subscribed.is_set())  # type: ignore[attr-defined]
         post(a, message_update("/human"))
-        email = asyncio.run(_advisor(settings, "tg-elsewhere@example.org", AdvisorRole.ADVISOR))
+        email = asyncio.run(add_advisor(settings, "tg-elsewhere@example.org", AdvisorRole.ADVISOR))
         b.post("/console/login", data={"email": email, "password": PASSWORD})
-        csrf = {"x-csrf-token": _csrf(b)}
+        csrf = {"x-csrf-token": csrf_token(b)}
         (waiting,) = b.get("/console/api/queue").json()["waiting"]
         assert b.post(f"/console/api/conversations/{waiting['id']}/claim", headers=csrf).status_code == 200
         b.post(f"/console/api/conversations/{waiting['id']}/reply", json={"text": "Hi, Mira here."}, headers=csrf)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,10 +18,11 @@ from starlette.websockets import WebSocketDisconnect
 from bot.app import create_app
 from bot.db import create_database_engine, create_session_factory
 from bot.models import AdvisorRole, Message
-from bot.routes.widget import WIDGET_JS
+from bot.routes import widget
+from bot.routes.widget import FRAMES_PER_MESSAGE, SOCKETS_PER_CONVERSATION, WIDGET_JS
 from bot.settings import Settings
-from tests.bot.test_handoff import PASSWORD, _advisor, _csrf
 from tests.conftest import REDIS_URL, FakeEngine, poll_until
+from tests.factories import PASSWORD, add_advisor, csrf_token
 
 
 def test_widget_script_is_small_and_cacheable(client: TestClient) -> None:
@@ -95,6 +98,65 @@ def test_socket_rejects_wrong_token_and_bad_frames(client: TestClient, conversat
         assert frames_until(socket, "error")[-1]["code"] == "message_empty"
 
 
+def test_the_token_can_come_in_the_first_frame_instead_of_the_url(
+    client: TestClient, conversation: dict[str, Any]
+) -> None:
+    url = f"/ws/conversations/{conversation['id']}"
+    with client.websocket_connect(url) as socket:
+        socket.send_json({"type": "auth", "token": conversation["token"]})
+        socket.send_json({"type": "message", "id": "f-1", "text": "Hallo"})
+        assert frames_until(socket, "ack")[-1]["id"] == "f-1"
+    for first in ({"type": "auth", "token": "wrong"}, {"type": "message", "id": "x", "text": "Hallo"}):
+        with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(url) as socket:
+            socket.send_json(first)
+            socket.receive_json()
+        assert refused.value.code == 4401
+
+
+def test_a_huge_frame_is_refused_at_once_and_others_are_served_meanwhile(
+    client: TestClient, conversation: dict[str, Any]
+) -> None:
+    other = client.post("/api/conversations", json={}).json()
+    with (
+        client.websocket_connect(f"/ws/conversations/{other['id']}?token={other['token']}") as bystander,
+        client.websocket_connect(f"/ws/conversations/{conversation['id']}?token={conversation['token']}") as flood,
+    ):
+        flood.send_text('{"type": "message", "id": "big", "text": "' + "x" * (16 * 1024 * 1024) + '"}')
+        started = time.monotonic()
+        bystander.send_json({"type": "message", "id": "b-1", "text": "Hallo"})
+        assert frames_until(bystander, "ack")[-1]["id"] == "b-1"
+        assert time.monotonic() - started < 1.0
+        assert frames_until(flood, "error")[-1]["code"] == "payload_too_large"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            flood.receive_json()
+        assert closed.value.code == 1009
+
+
+def test_a_conversation_has_a_few_sockets_at_most(client: TestClient, conversation: dict[str, Any]) -> None:
+    url = f"/ws/conversations/{conversation['id']}?token={conversation['token']}"
+    with contextlib.ExitStack() as tabs:
+        for _ in range(SOCKETS_PER_CONVERSATION):
+            tabs.enter_context(client.websocket_connect(url)).send_json({"type": "resume", "after": 0})
+        with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(url) as one_too_many:
+            one_too_many.receive_json()
+        assert refused.value.code == 4429
+    with client.websocket_connect(url) as again:  # closed tabs free their places
+        again.send_json({"type": "message", "id": "a-1", "text": "Hallo"})
+        assert frames_until(again, "ack")[-1]["id"] == "a-1"
+
+
+def test_resume_replays_only_the_newest_messages(
+    client: TestClient, conversation: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"/ws/conversations/{conversation['id']}?token={conversation['token']}"
+    chat_url = f"/api/conversations/{conversation['id']}/messages"
+    client.post(chat_url, json={"text": "Hallo"}, headers=conversation["headers"])
+    monkeypatch.setattr(widget, "RESUME_MESSAGES", 1)
+    with client.websocket_connect(url) as socket:
+        socket.send_json({"type": "resume", "after": 0})
+        assert socket.receive_json()["message"]["text"] == "echo: Hallo"  # not the user's older "Hallo"
+
+
 @pytest.fixture
 def strict_client(settings: Settings, fake_engine: FakeEngine) -> Iterator[TestClient]:
     strict = settings.model_copy(
@@ -137,6 +199,21 @@ def test_too_many_messages_get_a_friendly_429(strict_client: TestClient) -> None
     assert last["error"]["message"] == "That was a lot of messages at once. Please wait a moment."
 
 
+def test_every_frame_counts_against_the_limit(strict_client: TestClient) -> None:
+    conversation = strict_client.post("/api/conversations", json={}).json()
+    url = f"/ws/conversations/{conversation['id']}?token={conversation['token']}"
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        strict_client.websocket_connect(url, headers={"origin": "https://www.muster-gmbh.de"}) as socket,
+    ):
+        for _ in range(3 * FRAMES_PER_MESSAGE + 1):  # 3 messages a minute: 9 frames, then the socket closes
+            socket.send_text("not json")
+        codes = [socket.receive_json()["code"] for _ in range(3 * FRAMES_PER_MESSAGE + 1)]
+        socket.receive_json()  # the close that follows
+    assert codes[-1] == "rate_limited" and set(codes[:-1]) == {"invalid_frame"}
+    assert closed.value.code == 1008
+
+
 def test_language_switch_is_explicit(client: TestClient, conversation: dict[str, Any]) -> None:
     url = f"/api/conversations/{conversation['id']}/language"
     assert client.put(url, json={"language": "de"}, headers=conversation["headers"]).json()["language"] == "de"
@@ -158,9 +235,9 @@ def test_a_waiting_user_sees_their_place_in_the_queue_move_up(
             "position": 2,
             "text": "Ihr Platz in der Warteschlange: 2",
         }
-        advisor = asyncio.run(_advisor(settings, "queue@example.org", AdvisorRole.ADVISOR))
+        advisor = asyncio.run(add_advisor(settings, "queue@example.org", AdvisorRole.ADVISOR))
         client.post("/console/login", data={"email": advisor, "password": PASSWORD})
-        csrf = {"x-csrf-token": _csrf(client)}
+        csrf = {"x-csrf-token": csrf_token(client)}
         assert client.post(f"/console/api/conversations/{conversation['id']}/claim", headers=csrf).status_code == 200
         assert frames_until(socket, "queue")[-1]["position"] == 1  # the one ahead was taken
         assert client.post(f"/console/api/conversations/{second['id']}/claim", headers=csrf).status_code == 200

@@ -36,6 +36,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         engine_retry_interval_seconds=1,
         office_hours="mon-sun 00:00-24:00",
         secret_key="e2e-secret",
+        conversations_per_hour=100_000,  # every test starts conversations from 127.0.0.1
     )
     running = Stack(settings, service_port=service_port, engine_port=engine_port, log_dir=root / "log")
     running.start()

@@ -10,6 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy.engine import make_url
@@ -238,3 +239,27 @@ def test_the_page_language_gives_way_to_the_language_the_user_writes(stack: Stac
         ".slice(-1)[0].lang === 'de'"
     )
     assert widget(page).locator("section.panel").get_attribute("lang") == "de"
+
+
+def test_delete_my_data_erases_the_conversation_and_the_page_forgets_it(stack: Stack, page: Any) -> None:
+    catalog = catalog_for(Settings().knowledge_dir / "ui")
+    page.goto(stack.service_url + "/")
+    widget(page).locator("button.launcher").click()
+    ask(page, "Hallo")
+    page.wait_for_function(
+        "() => document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.bot').length >= 1"
+    )
+    stored = page.evaluate("() => JSON.parse(Object.entries(localStorage).find(([k]) => k.startsWith('glueckauf'))[1])")
+    assert stored["id"] and stored["token"]
+    page.once("dialog", lambda dialog: dialog.accept())
+    widget(page).locator("button.erase").click()
+    widget(page).locator(".status").get_by_text(catalog.text("widget_data_deleted", "de")).wait_for()
+    assert log_texts(page) == []
+    gone = httpx.get(
+        f"{stack.service_url}/api/conversations/{stored['id']}/messages",
+        headers={"Authorization": f"Bearer {stored['token']}"},
+    )
+    assert gone.status_code == 404
+    privacy = widget(page).locator("a.privacy")
+    assert privacy.inner_text() == catalog.text("widget_privacy", "de")
+    assert httpx.get(privacy.get_attribute("href")).status_code == 200

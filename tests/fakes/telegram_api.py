@@ -14,6 +14,7 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -83,7 +84,7 @@ class FakeBotApi:
             with self._lock:
                 pending, self.updates = self.updates, []
             return pending
-        if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup"):
+        if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument"):
             chat_id = int(params.get("chat_id") or 0)
             return {
                 "message_id": next(self._ids),
@@ -102,6 +103,9 @@ async def _params(request: Request) -> dict[str, Any]:
     form = await request.form()
     params: dict[str, Any] = {}
     for key, value in form.items():
+        if isinstance(value, UploadFile):  # sendDocument: the file's name and text
+            params[key] = {"filename": value.filename, "content": (await value.read()).decode("utf-8")}
+            continue
         try:
             params[key] = json.loads(str(value))
         except ValueError:
