@@ -20,11 +20,12 @@ import yaml
 
 from bench.report import percentile, table
 from bot import answering
-from bot.answering import answer_question, entry_payload
+from bot.answering import answer_question, entry_contact, entry_payload
 from bot.app import build_dialogue_services
 from bot.dialogue import TurnContext
 from bot.i18n import catalog_for
 from bot.knowledge import index as index_module
+from bot.knowledge.answer import localised
 from bot.settings import PROJECT_ROOT, Settings
 
 SET_PREFIX = "set:"  # results are also kept per file of bench/answers, under this prefix
@@ -40,6 +41,15 @@ def load_questions() -> list[dict[str, Any]]:
     return questions
 
 
+def shows_office_of(services: Any, entry_id: str, turn: TurnContext, text: str) -> bool:
+    """An office question ("Where is the Welcome Office?") is answered with the office's card, not an entry: right
+    when the card is the one of the office in charge of the expected entry for the question's city."""
+    entry = services.knowledge.kb.entries.get(entry_id)
+    contact = entry_contact(services, entry, turn.city) if entry else None
+    names = {block.splitlines()[0] for block in text.split("\n\n") if block.strip()}  # each card starts with its name
+    return contact is not None and localised(contact.name, turn.language) in names
+
+
 def evaluate(services: Any, questions: list[dict[str, Any]]) -> tuple[dict[str, list[str]], list[float]]:
     """Per language a verdict for every question, and latencies in ms. Verdicts: 'right', 'wrong', 'not_sure'
     (covered topic, no answer) and 'declined' (uncovered topic, no answer: right); '+offered' when the covered
@@ -52,7 +62,9 @@ def evaluate(services: Any, questions: list[dict[str, Any]]) -> tuple[dict[str, 
         outcome = answer_question(services, q["q"], turn)
         latencies.append((time.perf_counter() - started) * 1000)
         offered = {button["payload"] for button in outcome.buttons} - {"/request_human"}
-        if outcome.kind in ("answer", "ask_city"):
+        if outcome.kind == "answer" and outcome.entry_id is None and q["expected"] is not None:
+            verdict = "right" if shows_office_of(services, q["expected"], turn, outcome.text) else "wrong"
+        elif outcome.kind in ("answer", "ask_city"):
             verdict = "right" if outcome.entry_id == q["expected"] else "wrong"  # any answer to uncovered: wrong
         elif q["expected"] is None:
             verdict = "declined+offered" if offered else "declined"

@@ -150,11 +150,33 @@ def run(base_url: str, questions: list[dict[str, Any]], show_misses: bool) -> di
     return verdicts
 
 
+def knowledge_text(folder: Path | None = None) -> str:
+    """Everything knowledge/ states (entries, contacts, figures), as one text: what any reply could contain."""
+    root = folder or Settings().knowledge_dir
+    return "\n".join(
+        path.read_text(encoding="utf-8")
+        for part in ("entries", "contacts", "figures")
+        for path in sorted((root / part).glob("*.yml"))
+    )
+
+
+def ceiling(questions: list[dict[str, Any]], known: str) -> dict[str, list[str]]:
+    """Per language, whether each fact question's detail is stated anywhere in knowledge/: the share a perfect
+    answering path could reach with today's sources (a detail no source gives cannot be answered)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for question in questions:
+        if question["kind"] == "fact":
+            stated = any(contains_detail(known, str(expected)) for expected in question.get("expect_any") or [])
+            for key in (question["lang"], "all"):
+                found[key].append("right" if stated else "unknown")
+    return found
+
+
 def share(values: list[str], verdict: str = "right") -> str:
     return f"{100 * values.count(verdict) / len(values):.1f} %" if values else "–"
 
 
-def report(verdicts: dict[str, dict[str, list[str]]]) -> str:
+def report(verdicts: dict[str, dict[str, list[str]]], known: dict[str, list[str]]) -> str:
     languages = [*sorted(lang for lang in verdicts if lang != "all"), "all"]
     rows = []
     for lang in languages:
@@ -165,6 +187,7 @@ def report(verdicts: dict[str, dict[str, list[str]]]) -> str:
                 lang,
                 len(facts) + sum(len(groups[k]) for k in KINDS[1:]),
                 share(facts),
+                share(known[lang]),
                 share(facts, "answered, detail missing"),
                 share(groups["fact:office"]),
                 share(groups["fact:figure"]),
@@ -179,6 +202,7 @@ def report(verdicts: dict[str, dict[str, list[str]]]) -> str:
         "language",
         "questions",
         "facts: detail in reply",
+        "detail in knowledge/ (ceiling)",
         "answered, detail missing",
         "office",
         "figure",
@@ -202,7 +226,11 @@ def main() -> int:
         verdicts = run(args.url, questions, args.misses)
     else:
         root = Path(tempfile.mkdtemp(prefix="bench-real-"))
-        settings = Settings(database_url=f"sqlite:///{root / 'bench.db'}", office_hours="mon-sun 00:00-24:00")
+        settings = Settings(
+            database_url=f"sqlite:///{root / 'bench.db'}",
+            office_hours="mon-sun 00:00-24:00",
+            conversations_per_hour=100_000,  # one conversation per question, all from 127.0.0.1
+        )
         stack = Stack(settings, service_port=_free_port(), engine_port=_free_port(), log_dir=root / "log")
         print("==> starting the stack (engine and service)", file=sys.stderr)
         stack.start()
@@ -212,7 +240,7 @@ def main() -> int:
         finally:
             stack.stop()
     print(f"{len(questions)} questions written from official pages ({time.monotonic() - started:.0f} s)\n")
-    print(report(verdicts))
+    print(report(verdicts, ceiling(questions, knowledge_text())))
     return 0
 
 

@@ -98,6 +98,8 @@ class OpeningHours(Strict):
 OfficeKind = Literal[
     "auslaenderbehoerde",
     "buergerbuero",
+    "naturalisation-office",
+    "housing-office",
     "jobcenter",
     "agentur-fuer-arbeit",
     "employer-service",

@@ -46,7 +46,7 @@ def test_entries_for_another_audience_take_no_share_of_the_confidence(services: 
     """The question resembles the candidates' recognition entry and the employers' recognition partnership; a
     candidate is never given the employer entry, so its share must not keep the candidate entry below the
     threshold."""
-    question = "Wie lange dauert die Anerkennung meines Pflegediploms?"
+    question = "Anerkennung des Abschlusses einer Pflegekraft aus dem Ausland"
     unconditioned = services.knowledge.search(question)
     for_candidate = services.knowledge.search(question, audience="candidate")
     assert not unconditioned.confident

@@ -34,6 +34,8 @@ def kb() -> KnowledgeBase:
         ("Jobcenter Bochum e-mail?", "jobcenter", "email"),
         ("¿Cómo pido cita en la oficina de extranjería de Witten?", "auslaenderbehoerde", "appointment_url"),
         ("Welche Agentur für Arbeit ist für Hattingen zuständig?", "agentur-fuer-arbeit", "responsible"),
+        ("Öffnungszeiten der Einbürgerungsbehörde Herne?", "naturalisation-office", "opening_hours"),
+        ("Where is the housing office in Witten?", "housing-office", "address"),
     ],
 )
 def test_an_office_and_the_detail_asked_for_are_recognised(
@@ -68,6 +70,19 @@ def test_the_office_serving_a_city_is_found_also_when_it_sits_elsewhere(kb: Know
     assert [c.id for c in offices_for(kb, question, "hattingen")] == ["en-kreis-auslaenderbehoerde"]
     assert [c.id for c in offices_for(kb, question, "witten")] == ["witten-auslaenderbehoerde"]
     assert needs_city(kb, question)
+
+
+CITIES = ("bochum", "herne", "witten", "hattingen")
+
+
+@pytest.mark.parametrize(
+    "kind", ["auslaenderbehoerde", "buergerbuero", "jobcenter", "agentur-fuer-arbeit", "vhs", "housing-office"]
+)
+def test_each_city_has_one_office_of_the_kinds_every_city_has(kb: KnowledgeBase, kind: str) -> None:
+    """Two offices of a kind for one city would put an arbitrary one first on the card ("Ausländerbehörde Herne"
+    once answered with the naturalisation office): such offices need kinds of their own."""
+    question = OfficeQuestion(kind, None, ("address",))
+    assert {city: len(offices_for(kb, question, city)) for city in CITIES} == dict.fromkeys(CITIES, 1)
 
 
 def test_an_office_for_everyone_needs_no_city(kb: KnowledgeBase) -> None:

@@ -114,7 +114,8 @@ def test_short_follow_ups_are_about_the_answer_before_them(stack: Stack) -> None
     assert localised(kb.contacts["witten-buergerbuero"].name, "en") in reply["text"]
     parts = [r for r in herne if (r.get("data") or {}).get("knowledge")]
     assert {p["data"]["knowledge"]["entry_id"] for p in parts} == {"address-registration"}, herne
-    assert parts[1]["text"].startswith(localised(kb.contacts["herne-buergerbuero"].name, "en"))
+    herne_office = localised(kb.contacts["herne-buergerbuero"].name, "en")
+    assert any(p["text"].startswith(herne_office) for p in parts), parts  # the card, after the answer and its figure
 
 
 def test_a_new_session_forgets_the_last_answer_but_not_the_city(stack: Stack) -> None:
