@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from bot.app import create_app
 from bot.models import AdvisorRole
@@ -132,3 +133,39 @@ def test_every_route_checks_authentication_and_role(matrix_client: TestClient, s
 def test_sse_stream_needs_a_login(matrix_client: TestClient, conversation: dict[str, Any]) -> None:
     assert matrix_client.get("/console/api/events").status_code == 401
     assert matrix_client.get("/console/api/events", headers=conversation["headers"]).status_code == 401
+
+
+def test_the_socket_needs_the_conversations_own_token(matrix_client: TestClient) -> None:
+    mine = matrix_client.post("/api/conversations", json={}).json()
+    other = matrix_client.post("/api/conversations", json={}).json()
+    for query in ("", "?token=", f"?token={other['token']}"):
+        with (
+            pytest.raises(WebSocketDisconnect) as refused,
+            matrix_client.websocket_connect(f"/ws/conversations/{mine['id']}{query}") as socket,
+        ):
+            if not query:
+                socket.send_json({"type": "auth", "token": other["token"]})
+            socket.receive_json()
+        assert refused.value.code == 4401, query
+
+
+def test_partners_get_no_live_events(matrix_client: TestClient, settings: Settings) -> None:
+    partner = asyncio.run(add_advisor(settings, "partner-events@example.org", AdvisorRole.PARTNER))
+    matrix_client.post("/console/login", data={"email": partner, "password": PASSWORD})
+    with matrix_client.stream("GET", "/console/api/events") as response:
+        assert response.status_code == 403
+
+
+def test_an_advisor_cannot_read_another_advisors_conversation(matrix_client: TestClient, settings: Settings) -> None:
+    conversation = matrix_client.post("/api/conversations", json={}).json()
+    headers = {"Authorization": f"Bearer {conversation['token']}"}
+    matrix_client.post(f"/api/conversations/{conversation['id']}/handoff", headers=headers)
+    first = asyncio.run(add_advisor(settings, "first-reader@example.org", AdvisorRole.ADVISOR))
+    second = asyncio.run(add_advisor(settings, "second-reader@example.org", AdvisorRole.ADVISOR))
+    matrix_client.post("/console/login", data={"email": first, "password": PASSWORD})
+    url = f"/console/api/conversations/{conversation['id']}"
+    assert matrix_client.post(f"{url}/claim", headers={"x-csrf-token": csrf_token(matrix_client)}).status_code == 200
+    assert matrix_client.get(url).status_code == 200
+    matrix_client.cookies.clear()
+    matrix_client.post("/console/login", data={"email": second, "password": PASSWORD})
+    assert matrix_client.get(url).status_code == 403

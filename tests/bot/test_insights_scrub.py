@@ -64,3 +64,46 @@ def test_ordinary_questions_stay_as_they_are(text: str) -> None:
 def test_normalised_question_is_scrubbed_single_spaced_and_bounded() -> None:
     assert normalise_question("  my   email\nis a@b.de  ") == "my email is [EMAIL]"
     assert len(normalise_question("wohnung " * 200)) == 300
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ich bin Mehmet Yilmaz und suche eine Wohnung", "Ich bin [NAME] und suche eine Wohnung"),
+        ("I am Anna Schmidt, where do I register?", "I am [NAME], where do I register?"),
+        ("Ben Mehmet Yılmaz, oturma izni için soruyorum", "Ben [NAME], oturma izni için soruyorum"),
+        ("أنا محمد يلماز وأبحث عن سكن", "أنا [NAME] وأبحث عن سكن"),
+        ("Я Олена Коваль, шукаю роботу", "Я [NAME], шукаю роботу"),
+        ("Я Иван Петров, ищу работу", "Я [NAME], ищу работу"),
+        ("Soy Lucía García y busco trabajo", "Soy [NAME] y busco trabajo"),
+        ("Je suis Amadou Diallo, je cherche un logement", "Je suis [NAME], je cherche un logement"),
+        ("Jestem Anna Nowak, szukam pracy", "Jestem [NAME], szukam pracy"),
+        ("Sunt Ion Popescu și caut de lucru", "Sunt [NAME] și caut de lucru"),
+        ("من مریم احمدی هستم و دنبال کار هستم", "من [NAME] هستم و دنبال کار هستم"),
+    ],
+)
+def test_self_introductions_without_my_name_is_are_masked(text: str, expected: str) -> None:
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ich wohne Hauptstraße 12, 44787 Bochum, wo melde ich mich an?", "Ich wohne [ADDRESS], wo melde ich mich an?"),
+        ("my flat is at Kortumstr. 5a in Bochum", "my flat is at [ADDRESS] in Bochum"),
+        ("Ich bin schwanger, bekomme ich Elterngeld?", "Ich bin [HEALTH], bekomme ich Elterngeld?"),
+        ("I have cancer and lost my job", "I have [HEALTH] and lost my job"),
+        ("Я вагітна, чи можуть мене звільнити?", "Я [HEALTH], чи можуть мене звільнити?"),
+        ("أنا حامل وأبحث عن طبيب", "أنا [HEALTH] وأبحث عن طبيب"),
+    ],
+)
+def test_addresses_and_health_are_masked(text: str, expected: str) -> None:
+    assert scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I am looking for a flat in Herne", "ich bin neu in Witten", "أنا أبحث عن عمل في بوخوم", "Я шукаю житло"],
+)
+def test_introductions_without_a_name_stay(text: str) -> None:
+    assert scrub(text) == text
