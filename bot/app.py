@@ -103,6 +103,7 @@ def create_app(
                 events=events,
                 eraser=app.state.eraser,
                 retention_days=settings.retention_days,
+                limiter=app.state.rate_limiter,
             )
             app.state.delivery.register("telegram", app.state.telegram)
             await app.state.telegram.start()

@@ -73,6 +73,7 @@ from bot.models import (
 )
 from bot.office_hours import OfficeHours
 from bot.privacy import Eraser, export_data
+from bot.rate_limit import RateLimited, RateLimiter
 from bot.router import MessageRouter
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,7 @@ class TelegramChannel:
         default_language: str,
         eraser: Eraser,
         retention_days: int = 180,
+        limiter: RateLimiter | None = None,
         events: EventBus | None = None,
         retry_base_seconds: float = 1.0,
     ) -> None:
@@ -141,6 +143,7 @@ class TelegramChannel:
         self._events = events
         self._eraser = eraser
         self._retention_days = retention_days
+        self._limiter = limiter
         self._queue_follower: asyncio.Task[None] | None = None
         builder = Application.builder().token(token).base_url(base_url)
         if webhook_url:
@@ -388,6 +391,12 @@ class TelegramChannel:
             text = conversations.clean_text(text, MAX_LENGTH)
         except Exception:  # empty after cleaning: nothing to answer
             return
+        if self._limiter is not None:
+            try:  # the chat API's per-conversation limit; a flooding chat is told, not answered message by message
+                await self._limiter.hit(conversation.id)
+            except RateLimited:
+                await self._reply(conversation, self._catalog.text("error_rate_limited", self._language(conversation)))
+                return
         async with self._sessions() as session:
             stored = await session.get(Conversation, conversation.id)
             assert stored is not None

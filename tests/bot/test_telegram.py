@@ -391,3 +391,15 @@ def test_outside_office_hours_one_tap_shares_the_users_own_phone_number(
     with database.connect() as connection:
         assert connection.execute(select(ContactRequest.contact)).scalars().all() == ["+4917612345678"]
     database.dispose()
+
+
+def test_a_flooding_chat_is_told_to_wait_not_answered_message_by_message(
+    settings: Settings, fake_engine: FakeEngine, bot_api: FakeBotApi
+) -> None:
+    limited = with_telegram(settings, bot_api).model_copy(update={"messages_per_minute": 2})
+    app = create_app(limited, engine_transport=httpx.MockTransport(fake_engine.handle))
+    with TestClient(app) as client:
+        for number in range(3):
+            post(client, message_update(f"question {number}"))
+    assert [body["message"] for body in fake_engine.received] == ["question 0", "question 1"]
+    assert bot_api.sent()[-1]["text"] == "That was a lot of messages at once. Please wait a moment."
