@@ -174,6 +174,11 @@ async def barriers(session: AsyncSession, filters: Filters, per_city: int = 3) -
     city = func.coalesce(InsightEvent.city, UNKNOWN).label("city")
     unanswered = func.sum(case((InsightEvent.kind == InsightKind.UNANSWERED, 1), else_=0))
     handoffs = func.sum(case((InsightEvent.kind == InsightKind.HANDOFF_REQUESTED, 1), else_=0))
+    # Conversations handed over, not handoff events: a conversation asking twice, or asking for a person without a
+    # question in this topic, once made more handoffs than questions ("243 %").
+    handed_over = func.count(
+        distinct(case((InsightEvent.kind == InsightKind.HANDOFF_REQUESTED, InsightEvent.conversation_id)))
+    )
     kinds = (*QUESTION_KINDS, InsightKind.HANDOFF_REQUESTED)
     query = (
         select(
@@ -182,6 +187,7 @@ async def barriers(session: AsyncSession, filters: Filters, per_city: int = 3) -
             func.sum(case((InsightEvent.kind.in_(QUESTION_KINDS), 1), else_=0)).label("questions"),
             unanswered.label("unanswered"),
             handoffs.label("handoffs"),
+            handed_over.label("handed_over"),
             _conversations().label("conversations"),
         )
         .where(*filters.clauses(*kinds))
@@ -192,7 +198,7 @@ async def barriers(session: AsyncSession, filters: Filters, per_city: int = 3) -
     for row in result.rows:
         asked = max(row["questions"], 1)
         row["unanswered_rate"] = row["unanswered"] / asked
-        row["handoff_rate"] = row["handoffs"] / asked
+        row["handoff_rate"] = row["handed_over"] / max(row["conversations"], 1)  # a share of conversations: ≤ 100 %
         row["score"] = max(row["unanswered_rate"], row["handoff_rate"])
         by_city.setdefault(row["city"], []).append(row)
     return {

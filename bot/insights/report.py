@@ -22,6 +22,22 @@ def reason_label(reason: str, text: Text) -> str:
         return reason
 
 
+def topic_label(topic: str, text: Text) -> str:
+    """A topic by its title in the reader's language ("unknown": "ohne Thema"); a topic without one by its id."""
+    try:
+        return text(f"insights_topic_{topic.replace('-', '_')}")
+    except KeyError:
+        return topic
+
+
+def city_label(city: str, text: Text) -> str:
+    """A city by its name; events without a city as "ohne Stadt" / "no city"."""
+    try:
+        return text(f"insights_city_{city}")
+    except KeyError:
+        return city.title()
+
+
 def percentage(value: float, text: Text) -> str:
     return text("insights_percent", value=f"{value * 100:.0f}")
 
@@ -42,10 +58,15 @@ def charts(insights: Insights, text: Text) -> dict[str, Any]:
     return {
         "topics_by_city": bars(
             "topics_by_city",
-            [(f"{r['topic']} · {r['city']}", r["questions"]) for r in insights.topics_by_city.rows[:20]],
+            [
+                (f"{topic_label(r['topic'], text)} · {city_label(r['city'], text)}", r["questions"])
+                for r in insights.topics_by_city.rows[:20]
+            ],
         ),
         "unanswered": bars(
-            "unanswered", [(r["topic"], r["rate"]) for r in insights.unanswered_by_topic.rows], percent=True
+            "unanswered",
+            [(topic_label(r["topic"], text), r["rate"]) for r in insights.unanswered_by_topic.rows],
+            percent=True,
         ),
         "handoff_reasons": bars(
             "handoff_reasons",
@@ -65,7 +86,13 @@ def charts(insights: Insights, text: Text) -> dict[str, Any]:
 
 
 def context(insights: Insights, text: Text) -> dict[str, Any]:
-    return {"insights": insights, "charts": charts(insights, text), "chart_keys": CHARTS}
+    return {
+        "insights": insights,
+        "charts": charts(insights, text),
+        "chart_keys": CHARTS,
+        "topic_label": lambda topic: topic_label(topic, text),
+        "city_label": lambda city: city_label(city, text),
+    }
 
 
 def as_json(insights: Insights) -> dict[str, Any]:
@@ -85,14 +112,14 @@ def as_pdf(insights: Insights, month: str, text: Text) -> bytes:
         lines = [
             text(
                 "insights_pdf_barrier",
-                topic=r["topic"],
+                topic=topic_label(r["topic"], text),
                 unanswered=percentage(r["unanswered_rate"], text),
                 handed_off=percentage(r["handoff_rate"], text),
                 questions=r["questions"],
             )
             for r in rows
         ]
-        pdf.write(f"{city.title()}\n" + "\n".join(lines), 9, 3)
+        pdf.write(f"{city_label(city, text)}\n" + "\n".join(lines), 9, 3)
 
     def rate(name: str, value: float, total: int) -> str:
         return text("insights_pdf_rate", name=name, rate=percentage(value, text), total=total)
@@ -101,11 +128,14 @@ def as_pdf(insights: Insights, month: str, text: Text) -> bytes:
     sections = [
         (
             text("insights_chart_topics_by_city"),
-            [f"{r['topic']} · {r['city']}: {r['questions']}" for r in insights.topics_by_city.rows],
+            [
+                f"{topic_label(r['topic'], text)} · {city_label(r['city'], text)}: {r['questions']}"
+                for r in insights.topics_by_city.rows
+            ],
         ),
         (
             text("insights_chart_unanswered"),
-            [rate(r["topic"], r["rate"], r["questions"]) for r in insights.unanswered_by_topic.rows],
+            [rate(topic_label(r["topic"], text), r["rate"], r["questions"]) for r in insights.unanswered_by_topic.rows],
         ),
         (
             text("insights_chart_handoff_reasons"),

@@ -14,6 +14,7 @@ from bot import handoff
 from bot.advisors import create_advisor
 from bot.conversations import start_conversation
 from bot.db import create_database_engine, create_session_factory
+from bot.i18n import catalog_for
 from bot.insights import figures
 from bot.insights.dashboard import stale_entries
 from bot.insights.figures import Filters
@@ -265,7 +266,7 @@ def test_partner_reads_dashboard_csv_and_report_but_no_transcripts(client: TestC
     assert page.status_code == 200
     html = page.text
     assert '<svg class="chart" role="img"' in html and "<title" in html
-    assert "housing · herne" in html and "jobcenter" not in html  # the Witten group is suppressed
+    assert "Wohnen · Herne" in html and "jobcenter" not in html  # titles in the page's language; Witten suppressed
     assert "<strong>5×</strong> Де знайти квартиру з собакою?" in html  # one cluster of five conversations
     csv = client.get("/console/insights/export.csv", params={"start": "2026-11-01", "end": "2026-11-30"})
     assert csv.headers["content-type"].startswith("text/csv")
@@ -287,3 +288,45 @@ def test_stale_entries_are_listed_oldest_first() -> None:
     rows = stale_entries(kb, later)
     assert rows and rows[0]["days"] >= rows[-1]["days"] and all(r["days"] >= 150 for r in rows)
     assert stale_entries(kb, date(2000, 1, 1)) == []
+
+
+async def seed_repeated_handoffs(database_url: str) -> None:
+    """Five conversations without a city, each with one question and two requests for a person (no topic)."""
+    engine = create_database_engine(database_url)
+    async with create_session_factory(engine)() as session:
+        for _ in range(5):
+            started, _ = await start_conversation(session, channel="web", language="de")
+            for kind in (InsightKind.UNANSWERED, InsightKind.HANDOFF_REQUESTED, InsightKind.HANDOFF_REQUESTED):
+                session.add(InsightEvent(kind=kind, conversation_id=started.id, reason="asked", created_at=DAY))
+        await session.commit()
+    await engine.dispose()
+
+
+def test_the_handoff_rate_is_a_share_of_conversations_and_never_above_100_percent(database_url: str) -> None:
+    asyncio.run(seed_repeated_handoffs(database_url))
+    (row,) = figures_for(database_url, NOVEMBER)["barriers"]["unknown"]
+    assert row["handoffs"] == 10 and row["questions"] == 5  # twice as many handoffs as questions
+    assert row["handoff_rate"] == 1.0
+
+
+def test_unknown_city_and_topic_and_topic_ids_are_shown_in_words(client: TestClient, settings: Settings) -> None:
+    asyncio.run(seed_repeated_handoffs(settings.database_url))
+    admin = asyncio.run(add_advisor(settings, "words@example.org", AdvisorRole.ADMIN))
+    client.post("/console/login", data={"email": admin, "password": PASSWORD})
+    params = {"start": "2026-11-01", "end": "2026-11-30"}
+    german = client.get("/console/insights", params={**params, "lang": "de"}).text
+    assert "<h3>ohne Stadt</h3>" in german and 'title="unknown">ohne Thema</td>' in german
+    assert "Unknown" not in german and "243 %" not in german
+    english = client.get("/console/insights", params={**params, "lang": "en"}).text
+    assert "<h3>no city</h3>" in english and ">no topic</td>" in english
+
+
+def test_every_topic_of_the_knowledge_base_has_a_title_for_the_staff() -> None:
+    settings = Settings()
+    kb, _ = load_knowledge(settings.knowledge_dir)
+    staff = catalog_for(settings.knowledge_dir / "ui" / "staff")
+    for language in ("de", "en"):
+        missing = {e.topic.replace("-", "_") for e in kb.entries.values()} - {
+            key.removeprefix("insights_topic_") for key in staff.strings(language, "insights_topic_")
+        }
+        assert missing == set(), language

@@ -31,7 +31,7 @@ def test_admin_sees_answered_topics_and_unanswered_clusters(stack: Stack, browse
 
     page = log_in(browser, stack, "/console/insights", "lea@example.org")
     page.wait_for_selector("#chart-topics_by_city svg")
-    assert "registration · witten" in page.inner_text("#chart-topics_by_city")
+    assert "Registration · Witten" in page.inner_text("#chart-topics_by_city")  # the topic's title, not its id
     clusters = page.inner_text(".clusters")
     sizes = [int(n) for n in re.findall(r"(\d+)×", clusters)]
     assert sizes and max(sizes) >= 5 and "Angelschein" in clusters, clusters
