@@ -80,6 +80,9 @@ async def authorised_conversation(
     return conversation
 
 
+Authorised = Annotated[Conversation, Depends(authorised_conversation)]
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Start a conversation")
 async def start(
     body: ConversationCreate,
@@ -103,7 +106,7 @@ async def send(
     request: Request,
     body: MessageCreate,
     session: Session,
-    conversation: Annotated[Conversation, Depends(authorised_conversation)],
+    conversation: Authorised,
     settings: Annotated[Settings, Depends(get_settings)],
     message_router: Annotated[MessageRouter, Depends(get_router)],
 ) -> SendResult:
@@ -133,7 +136,7 @@ async def send(
 @router.get("/{conversation_id}/messages", summary="The conversation's messages after a given id")
 async def history(
     session: Session,
-    conversation: Annotated[Conversation, Depends(authorised_conversation)],
+    conversation: Authorised,
     after: Annotated[int, Query(ge=0, description="Only messages with a larger id")] = 0,
 ) -> MessageList:
     messages = await conversations.list_messages(session, conversation.id, after)
@@ -149,7 +152,7 @@ async def history(
 async def ask_for_advisor(
     request: Request,
     session: Session,
-    conversation: Annotated[Conversation, Depends(authorised_conversation)],
+    conversation: Authorised,
     _: Annotated[None, Depends(per_client("advisor_requests"))],
     body: HandoffCreate | None = None,
 ) -> HandoffResult:
@@ -175,7 +178,7 @@ async def leave_contact(
     request: Request,
     body: ContactRequestCreate,
     session: Session,
-    conversation: Annotated[Conversation, Depends(authorised_conversation)],
+    conversation: Authorised,
     _: Annotated[None, Depends(per_client("advisor_requests"))],
 ) -> MessageOut:
     notice = await store_contact_request(session, conversation, body.contact, body.consent, request.app.state.catalog)
@@ -188,7 +191,7 @@ async def leave_contact(
 async def choose_language(
     body: LanguageChoice,
     session: Session,
-    conversation: Annotated[Conversation, Depends(authorised_conversation)],
+    conversation: Authorised,
 ) -> MessageList:
     conversation.language = body.language
     conversation.language_explicit = True
@@ -197,9 +200,7 @@ async def choose_language(
 
 
 @router.get("/{conversation_id}/data", summary="Export everything stored about the conversation (JSON)")
-async def export_conversation(
-    session: Session, conversation: Annotated[Conversation, Depends(authorised_conversation)]
-) -> dict[str, Any]:
+async def export_conversation(session: Session, conversation: Authorised) -> dict[str, Any]:
     return await export_data(session, conversation)
 
 
@@ -208,9 +209,7 @@ async def export_conversation(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Erase the conversation: messages, contact requests, the engine's tracker, texts kept for insights",
 )
-async def erase_conversation(
-    request: Request, session: Session, conversation: Annotated[Conversation, Depends(authorised_conversation)]
-) -> None:
+async def erase_conversation(request: Request, session: Session, conversation: Authorised) -> None:
     await request.app.state.eraser.erase(session, [conversation.id])
     request.app.state.events.publish("closed", conversation_id=conversation.id)  # gone from the console's lists
 
@@ -220,7 +219,7 @@ async def give_feedback(
     request: Request,
     body: FeedbackCreate,
     session: Session,
-    conversation: Annotated[Conversation, Depends(authorised_conversation)],
+    conversation: Authorised,
     _: Annotated[None, Depends(per_client("feedback"))],
 ) -> FeedbackResult:
     await rate_answer(session, conversation, body.message_id, body.helpful, body.comment)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 import yaml
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.dialogue import DialogueServices
 from bot.i18n import catalog_for
@@ -109,3 +111,13 @@ def tracker(
         "metadata": {"conversation_id": "c1", "channel": "web", **(metadata or {})},
     }
     return Tracker("c1", slots or {}, latest, [], False, None, {}, "action_listen")
+
+
+def run(action: Action, **tracker_args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker(**tracker_args), {}))
+    return dispatcher.messages, events
+
+
+def texts(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["text"] for m in messages if m.get("text")]

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
-from rasa_sdk import Action
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.action_answer_question import ActionAnswerQuestion
 from actions.action_choose_language import ActionChooseLanguage
@@ -20,13 +17,7 @@ from actions.action_set_city import ActionSetCity
 from bot.action_server import create_executor, discover_actions
 from bot.answering import entry_payload
 from bot.dialogue import DialogueServices
-from tests.actions.conftest import tracker
-
-
-def run(action: Action, **tracker_args: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker(**tracker_args), {}))
-    return dispatcher.messages, events
+from tests.actions.conftest import run, texts
 
 
 def tell_city(
@@ -51,10 +42,6 @@ def press_city_button(
     return tell_city(
         services, f'/inform_city{{"city":"{city}"}}', "en", city, slots={"pending_question": pending_question}
     )
-
-
-def texts(messages: list[dict[str, Any]]) -> list[str]:
-    return [m["text"] for m in messages if m.get("text")]
 
 
 def test_every_action_in_the_domain_is_registered(services: DialogueServices) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actions.action_session_start import ActionSessionStart
 from bot.dialogue import DialogueServices
-from tests.actions.test_actions import run
+from tests.actions.conftest import run
 
 STATE = {
     "language": "uk",

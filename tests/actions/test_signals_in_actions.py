@@ -8,7 +8,7 @@ import pytest
 from actions.action_answer_question import ActionAnswerQuestion
 from actions.action_explain_scope import ActionExplainScope
 from bot.dialogue import DialogueServices
-from tests.actions.test_actions import run, texts
+from tests.actions.conftest import run, texts
 
 
 def test_distress_about_a_topic_gets_the_answer_and_an_advisor(services: DialogueServices) -> None:

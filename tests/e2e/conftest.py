@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.settings import PROJECT_ROOT, Settings
 from bot.stack import Stack
+
+PASSWORD = "a long advisor password"  # of the advisors the tests create through the CLI
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -71,3 +77,94 @@ def browser() -> Iterator[Any]:
         )
         yield chromium
         chromium.close()
+
+
+def chat(stack: Stack, text: str, conversation: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    with httpx.Client(base_url=stack.service_url, timeout=60) as http:
+        if conversation is None:
+            conversation = http.post("/api/conversations", json={}).json()
+        response = http.post(
+            f"/api/conversations/{conversation['id']}/messages",
+            json={"text": text},
+            headers={"Authorization": f"Bearer {conversation['token']}"},
+        )
+        assert response.status_code == 200, response.text
+        return conversation, response.json()
+
+
+def ask(stack: Stack, text: str, start: dict[str, Any]) -> dict[str, Any]:
+    with httpx.Client(base_url=stack.service_url, timeout=60) as http:
+        conversation = http.post("/api/conversations", json=start).json()
+        response = http.post(
+            f"/api/conversations/{conversation['id']}/messages",
+            json={"text": text},
+            headers={"Authorization": f"Bearer {conversation['token']}"},
+        )
+    assert response.status_code == 200, response.text
+    reply: dict[str, Any] = response.json()
+    return reply
+
+
+def add_advisor(stack: Stack, email: str, role: str = "advisor") -> None:
+    """Through the CLI, as an administrator would."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "advisor",
+            "add",
+            "--email",
+            email,
+            "--name",
+            "Mira",
+            "--languages",
+            "en,de",
+            "--role",
+            role,
+            "--password-stdin",
+        ],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "DATABASE_URL": stack.settings.database_url},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "created" in result.stdout
+
+
+def log_in(browser: Any, stack: Stack, path: str, email: str) -> Any:
+    """Opens `path`, is sent to the login form, logs in and lands on `path` again."""
+    page = browser.new_page()
+    page.goto(f"{stack.service_url}{path}")
+    assert page.url.endswith("/console/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{stack.service_url}{path}")
+    return page
+
+
+class User:
+    def __init__(self, stack: Stack) -> None:
+        self.http = httpx.Client(base_url=stack.service_url, timeout=60)
+        body = self.http.post("/api/conversations", json={"language": "en"}).json()
+        self.id, self.headers = body["id"], {"Authorization": f"Bearer {body['token']}"}
+        self.seen = 0
+
+    def say(self, text: str) -> dict[str, Any]:
+        response = self.http.post(f"/api/conversations/{self.id}/messages", json={"text": text}, headers=self.headers)
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        self.seen = max([self.seen, body["message"]["id"], *(r["id"] for r in body["replies"])])
+        return body
+
+    def wait_for(self, predicate: Any, timeout: float = 20) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            messages = self.http.get(f"/api/conversations/{self.id}/messages", headers=self.headers).json()["messages"]
+            if any(predicate(m) for m in messages):
+                return list(messages)
+            time.sleep(0.3)
+        raise AssertionError("expected message did not arrive")

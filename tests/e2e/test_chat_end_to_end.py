@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from typing import Any
 
 import httpx
 import pytest
@@ -13,21 +12,9 @@ from sqlalchemy.engine import make_url
 from bot.i18n import catalog_for
 from bot.settings import Settings
 from bot.stack import Stack
+from tests.e2e.conftest import chat
 
 pytestmark = pytest.mark.e2e
-
-
-def chat(stack: Stack, text: str, conversation: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    with httpx.Client(base_url=stack.service_url, timeout=60) as http:
-        if conversation is None:
-            conversation = http.post("/api/conversations", json={}).json()
-        response = http.post(
-            f"/api/conversations/{conversation['id']}/messages",
-            json={"text": text},
-            headers={"Authorization": f"Bearer {conversation['token']}"},
-        )
-        assert response.status_code == 200, response.text
-        return conversation, response.json()
 
 
 def test_greetings_are_answered_in_the_users_language_by_the_custom_action(stack: Stack) -> None:

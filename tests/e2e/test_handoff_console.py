@@ -2,86 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from typing import Any
 
-import httpx
 import pytest
 
-from bot.settings import PROJECT_ROOT
 from bot.stack import Stack
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, User, add_advisor, log_in
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "a long advisor password"
-
-
-def add_advisor(stack: Stack, email: str, role: str = "advisor") -> None:
-    """Through the CLI, as an administrator would."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "advisor",
-            "add",
-            "--email",
-            email,
-            "--name",
-            "Mira",
-            "--languages",
-            "en,de",
-            "--role",
-            role,
-            "--password-stdin",
-        ],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "DATABASE_URL": stack.settings.database_url},
-    )
-    assert result.returncode == 0, result.stderr
-    assert "created" in result.stdout
-
-
-def log_in(browser: Any, stack: Stack, path: str, email: str) -> Any:
-    """Opens `path`, is sent to the login form, logs in and lands on `path` again."""
-    page = browser.new_page()
-    page.goto(f"{stack.service_url}{path}")
-    assert page.url.endswith("/console/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.goto(f"{stack.service_url}{path}")
-    return page
-
-
-class User:
-    def __init__(self, stack: Stack) -> None:
-        self.http = httpx.Client(base_url=stack.service_url, timeout=60)
-        body = self.http.post("/api/conversations", json={"language": "en"}).json()
-        self.id, self.headers = body["id"], {"Authorization": f"Bearer {body['token']}"}
-        self.seen = 0
-
-    def say(self, text: str) -> dict[str, Any]:
-        response = self.http.post(f"/api/conversations/{self.id}/messages", json={"text": text}, headers=self.headers)
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        self.seen = max([self.seen, body["message"]["id"], *(r["id"] for r in body["replies"])])
-        return body
-
-    def wait_for(self, predicate: Any, timeout: float = 20) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            messages = self.http.get(f"/api/conversations/{self.id}/messages", headers=self.headers).json()["messages"]
-            if any(predicate(m) for m in messages):
-                return list(messages)
-            time.sleep(0.3)
-        raise AssertionError("expected message did not arrive")
 
 
 def test_advisor_takes_over_and_hands_back(stack: Stack, browser: Any) -> None:

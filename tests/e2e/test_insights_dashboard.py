@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from bot.stack import Stack
-from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_handoff_console import User, add_advisor, log_in
+from tests.e2e.conftest import ARTIFACTS, User, add_advisor, log_in
 
 pytestmark = pytest.mark.e2e
 

@@ -15,6 +15,7 @@ from bot.knowledge.answer import localised
 from bot.knowledge.base import load_knowledge
 from bot.settings import Settings
 from bot.stack import Stack
+from tests.e2e.conftest import ask
 
 pytestmark = pytest.mark.e2e
 
@@ -35,19 +36,6 @@ IN_CAPITALS = [
     ("WO MELDE ICH MICH IN WITTEN AN?", {}, "de", "address-registration", "witten"),
     ("HATTİNGEN'DE İKAMET İZNİMİ NEREDE UZATIRIM?", {}, "tr", "residence-permit", "hattingen"),
 ]
-
-
-def ask(stack: Stack, text: str, start: dict[str, Any]) -> dict[str, Any]:
-    with httpx.Client(base_url=stack.service_url, timeout=60) as http:
-        conversation = http.post("/api/conversations", json=start).json()
-        response = http.post(
-            f"/api/conversations/{conversation['id']}/messages",
-            json={"text": text},
-            headers={"Authorization": f"Bearer {conversation['token']}"},
-        )
-    assert response.status_code == 200, response.text
-    reply: dict[str, Any] = response.json()
-    return reply
 
 
 @pytest.mark.parametrize(("question", "start", "language", "entry_id", "city"), ACCEPTANCE + IN_CAPITALS)

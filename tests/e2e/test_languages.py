@@ -10,7 +10,7 @@ from bot.i18n import catalog_for
 from bot.knowledge.base import load_knowledge
 from bot.settings import Settings
 from bot.stack import Stack
-from tests.e2e.test_chat_end_to_end import chat
+from tests.e2e.conftest import chat
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ from bot.knowledge.answer import format_hours, localised
 from bot.knowledge.base import load_knowledge
 from bot.settings import Settings
 from bot.stack import Stack
-from tests.e2e.test_knowledge_answers import ask
+from tests.e2e.conftest import ask
 
 pytestmark = pytest.mark.e2e
 

@@ -47,15 +47,21 @@ def ask(page: Any, text: str) -> None:
     widget(page).locator("form button").click()
 
 
-def test_widget_answers_switches_to_arabic_and_keeps_history(stack: Stack, page: Any) -> None:
-    catalog = catalog_for(Settings().knowledge_dir / "ui")
+def start_chat(page: Any, stack: Stack, text: str, reply_contains: str = "") -> None:
+    """The demo page, the widget opened, `text` sent, and a reply of the bot (containing the text given) shown."""
     page.goto(stack.service_url + "/")
     widget(page).locator("button.launcher").click()
-    ask(page, "Hallo")
+    ask(page, text)
     page.wait_for_function(
-        "() => [...document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.bot')]"
-        ".some(li => li.textContent.includes('Fragen Sie mich'))"
+        "(part) => [...document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.bot')]"
+        ".some(li => li.textContent.includes(part))",
+        arg=reply_contains,
     )
+
+
+def test_widget_answers_switches_to_arabic_and_keeps_history(stack: Stack, page: Any) -> None:
+    catalog = catalog_for(Settings().knowledge_dir / "ui")
+    start_chat(page, stack, "Hallo", "Fragen Sie mich")
     assert "Hallo" in log_texts(page)
     page.screenshot(path=str(ARTIFACTS / "widget-answer.png"))
 
@@ -243,12 +249,7 @@ def test_the_page_language_gives_way_to_the_language_the_user_writes(stack: Stac
 
 def test_delete_my_data_erases_the_conversation_and_the_page_forgets_it(stack: Stack, page: Any) -> None:
     catalog = catalog_for(Settings().knowledge_dir / "ui")
-    page.goto(stack.service_url + "/")
-    widget(page).locator("button.launcher").click()
-    ask(page, "Hallo")
-    page.wait_for_function(
-        "() => document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.bot').length >= 1"
-    )
+    start_chat(page, stack, "Hallo")
     stored = page.evaluate("() => JSON.parse(Object.entries(localStorage).find(([k]) => k.startsWith('glueckauf'))[1])")
     assert stored["id"] and stored["token"]
     page.once("dialog", lambda dialog: dialog.accept())
