@@ -19,6 +19,7 @@ from bot.schemas import (
     ContactRequestCreate,
     ConversationCreate,
     ConversationOut,
+    ErrorResponse,
     FeedbackCreate,
     FeedbackResult,
     HandoffCreate,
@@ -32,7 +33,19 @@ from bot.schemas import (
 from bot.security import client_address
 from bot.settings import Settings
 
-router = APIRouter(prefix="/api/conversations", tags=["chat"])
+# What the chat API answers besides success, in the schema (every error has the same JSON body).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status_code: {"model": ErrorResponse, "description": description}
+    for status_code, description in (
+        (401, "No or no valid conversation token"),
+        (403, "The token belongs to another conversation"),
+        (404, "Unknown conversation"),
+        (413, "Message or body too large"),
+        (422, "Invalid request or empty message"),
+        (429, "Too many requests from this conversation or address"),
+    )
+}
+router = APIRouter(prefix="/api/conversations", tags=["chat"], responses=ERRORS)
 
 
 async def get_session(request: Request):  # type: ignore[no-untyped-def]

@@ -293,3 +293,18 @@ def test_a_database_restart_between_messages_loses_nothing(postgres_url: str, fa
         assert dropped is not None and dropped[0] >= 1  # the pool held a connection that is now gone
         assert send(client, conversation, "second").status_code == 200
         assert [m["text"] for m in history(client, conversation)] == ["first", "echo: first", "second", "echo: second"]
+
+
+def test_the_schema_states_the_errors_the_chat_api_answers(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    for path, item in schema["paths"].items():
+        if path.startswith("/api/conversations"):
+            for method, operation in item.items():
+                assert {"401", "403", "404", "413", "422", "429"} <= set(operation["responses"]), (method, path)
+    assert "ErrorResponse" in schema["components"]["schemas"]
+
+
+def test_a_wrong_method_says_which_are_allowed(client: TestClient) -> None:
+    response = client.patch("/api/conversations")
+    assert response.status_code == 405 and response.json()["error"]["code"] == "method_not_allowed"
+    assert response.headers["allow"] == "POST"

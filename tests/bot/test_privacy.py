@@ -13,6 +13,7 @@ import httpx
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
+from bot.app import create_app
 from bot.db import create_database_engine, create_session_factory
 from bot.engine_client import EngineClient
 from bot.models import ContactRequest, Conversation, InsightEvent, Message, utcnow
@@ -147,3 +148,13 @@ def test_the_privacy_notice_in_every_language_names_the_retention_period(client:
         assert page.status_code == 200 and f'lang="{code["code"]}"' in page.text
         assert "180" in page.text and "/delete" in page.text
     assert client.get("/privacy", params={"lang": "xx"}).status_code == 422
+
+
+def test_an_employers_site_may_send_the_erasure_across_origins(settings: Settings, fake_engine: FakeEngine) -> None:
+    allowed = settings.model_copy(update={"widget_allowed_origins": "https://www.muster-gmbh.de"})
+    with TestClient(create_app(allowed, engine_transport=httpx.MockTransport(fake_engine.handle))) as client:
+        preflight = client.options(
+            "/api/conversations/abc/data",
+            headers={"origin": "https://www.muster-gmbh.de", "access-control-request-method": "DELETE"},
+        )
+    assert preflight.status_code == 200 and "DELETE" in preflight.headers["access-control-allow-methods"]
