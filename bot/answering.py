@@ -99,8 +99,13 @@ def topic_buttons(services: DialogueServices, turn: TurnContext) -> list[dict[st
     entries = [kb.entries[e] for e in getattr(kb.menu, audience) if e in kb.entries]
     return [
         *({"title": suggestion_title(entry, turn.language), "payload": entry_payload(entry.id)} for entry in entries),
-        {"title": services.catalog.text("button_human", turn.language), "payload": "/request_human"},
+        human_button(services.catalog, turn.language),
     ]
+
+
+def human_button(catalog: Catalog, language: str) -> dict[str, str]:
+    """The button that asks for a person (the widget shows its own one only where the bot's is missing)."""
+    return {"title": catalog.text("button_human", language), "payload": "/request_human"}
 
 
 _OFFER_TEXT = {"asked": "offer_human", "repeated_failure": "offer_human_after_failures", "urgent": "offer_human_urgent"}
@@ -135,7 +140,7 @@ def not_sure(
         text = catalog.text("not_sure_suggestions", turn.language)
         buttons = list(offered)
         if failed_turns + 1 >= FAILURES_BEFORE_OFFER:
-            buttons.append({"title": catalog.text("button_human", turn.language), "payload": "/request_human"})
+            buttons.append(human_button(catalog, turn.language))
         return Outcome("not_sure", text, buttons)
     if failed_turns + 1 >= FAILURES_BEFORE_OFFER:
         return offer_advisor(services, turn, "repeated_failure")
@@ -227,9 +232,7 @@ def refuse(services: DialogueServices, turn: TurnContext, kind: str) -> Outcome:
     """A polite, clear refusal in the user's language; where a person can help (what an application needs, where to
     get legal advice), the button for one."""
     catalog = services.catalog
-    buttons = []
-    if kind in ("guarantee", "legal_opinion"):
-        buttons.append({"title": catalog.text("button_human", turn.language), "payload": "/request_human"})
+    buttons = [human_button(catalog, turn.language)] if kind in REFUSALS_WITH_ANSWER else []
     return Outcome("refuse", catalog.text(f"refuse_{kind}", turn.language), buttons)
 
 
@@ -252,7 +255,7 @@ def office_answer(services: DialogueServices, question: str, turn: TurnContext, 
     # "Welcome Office in Herne": there is none; the ones we know, and a person to ask.
     text = catalog.text("office_not_listed", turn.language, city=city_name(catalog, city or "", turn.language))
     cards = office_text(elsewhere[:MAX_OFFICES], catalog, turn.language, asked.details)
-    human = {"title": catalog.text("button_human", turn.language), "payload": "/request_human"}
+    human = human_button(catalog, turn.language)
     return Outcome("not_sure", f"{text}\n\n{cards}", [human], city=city, miss="city_not_served")
 
 
@@ -275,7 +278,7 @@ def follow_up(services: DialogueServices, question: str, turn: TurnContext, name
         return None
     catalog = services.catalog
     text = f"{catalog.text('follow_up_office', turn.language)}\n\n{contact_card(contact, catalog, turn.language)}"
-    human = {"title": catalog.text("button_human", turn.language), "payload": "/request_human"}
+    human = human_button(catalog, turn.language)
     return Outcome("not_sure", text, [human], entry.id, miss="not_sure", follow_up=True)
 
 
