@@ -43,7 +43,7 @@ from bot.rate_limit import ClientLimits, RateLimiter
 from bot.router import MessageRouter
 from bot.routes import actions, chat, console, health, insights, knowledge, telegram, widget
 from bot.routes.widget import FRAMES_PER_MESSAGE
-from bot.security import SecurityHeaders, keep_secrets_out_of_logs, trusted_networks
+from bot.security import SecurityHeaders, keep_secrets_out_of_logs
 from bot.settings import Settings
 from bot.signals import MessageSignals
 from bot.sliding_window import MemoryWindows, RedisWindows, SlidingWindows
@@ -162,7 +162,7 @@ def create_app(
     app.state.client_limits = ClientLimits.from_settings(settings, windows)
     app.state.frame_limiter = RateLimiter(settings.messages_per_minute * FRAMES_PER_MESSAGE, 60, windows, "frames")
     app.state.open_sockets = Counter()  # per conversation, on this instance
-    app.state.trusted_proxies = trusted_networks(settings.trusted_proxies)
+    app.state.trusted_proxies = settings.proxy_networks()
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
     app.add_middleware(

@@ -8,7 +8,7 @@ import csv
 import hmac
 import logging
 from collections.abc import Iterable
-from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
@@ -65,11 +65,6 @@ class SpreadsheetSafeWriter:
 
     def writerow(self, row: Iterable[Any]) -> None:
         self._writer.writerow([spreadsheet_safe(cell) for cell in row])
-
-
-def trusted_networks(setting: str) -> tuple[IPv4Network | IPv6Network, ...]:
-    """TRUSTED_PROXIES ("10.0.0.5, 172.16.0.0/12") as networks; a malformed entry is a start-up error."""
-    return tuple(ip_network(part.strip(), strict=False) for part in setting.split(",") if part.strip())
 
 
 def _trusted(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from ipaddress import ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -12,6 +12,16 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _networks(setting: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    networks = []
+    for part in filter(None, (p.strip() for p in setting.split(","))):
+        try:
+            networks.append(ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"TRUSTED_PROXIES: {part!r} is no IP address or network (10.0.0.5, 10.0.0.0/8)") from None
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -136,16 +146,14 @@ class Settings(BaseSettings):
             path.chmod(0o600)
         return path.read_text().strip()
 
+    def proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """TRUSTED_PROXIES ("10.0.0.5, 172.16.0.0/12") as networks (checked when the settings are read)."""
+        return _networks(self.trusted_proxies)
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_networks(cls, value: str) -> str:
-        for part in filter(None, (p.strip() for p in value.split(","))):
-            try:
-                ip_network(part, strict=False)
-            except ValueError:
-                raise ValueError(
-                    f"TRUSTED_PROXIES: {part!r} is no IP address or network (10.0.0.5, 10.0.0.0/8)"
-                ) from None
+        _networks(value)
         return value
 
     @field_validator("database_url")

@@ -30,7 +30,6 @@ from bot.security import (
     keep_secrets_out_of_logs,
     same_secret,
     spreadsheet_safe,
-    trusted_networks,
 )
 from bot.settings import PROJECT_ROOT, Settings
 from tests.conftest import FakeEngine
@@ -163,7 +162,7 @@ def _connection(peer: str, forwarded: str | None = None) -> HTTPConnection:
 
 
 def test_forwarded_for_is_believed_only_from_a_trusted_proxy() -> None:
-    proxies = trusted_networks("10.0.0.5, 172.16.0.0/12")
+    proxies = Settings(trusted_proxies="10.0.0.5, 172.16.0.0/12").proxy_networks()
     assert client_address(_connection("203.0.113.9", "1.2.3.4"), proxies) == "203.0.113.9"  # forged: ignored
     assert client_address(_connection("10.0.0.5", "198.51.100.7"), proxies) == "198.51.100.7"
     # The client wrote its own X-Forwarded-For; our proxies appended the address they saw: that one counts.
