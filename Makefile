@@ -5,13 +5,14 @@ ENGINE := .venv-engine/bin
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test envs train browser migrate lint typecheck kb-check validate unit e2e lock clean bench-nlu bench-language bench-answers bench-real bench-insights bench-shared-state
+.PHONY: help run test envs train browser migrate lint typecheck kb-check validate unit e2e lock clean bench-nlu bench-language bench-answers bench-real bench-dev bench-insights bench-shared-state
 
 help:
 	@echo "make run       set up (venvs, model, database) and start engine + service on 127.0.0.1"
 	@echo "make test      lint, types, knowledge check, rasa data validate, all tests (incl. end-to-end)"
 	@echo "make kb-check  validate knowledge/ (schema, languages, sources, contacts, age)"
-	@echo "make lock      re-resolve requirements/*.in into requirements/*.lock"
+	@echo "make lock      resolve pyproject.toml (service) and requirements/engine.in into requirements/*.lock;"
+	@echo "               locked versions stay (add a package without moving the rest); ONLY=service|engine, UPGRADE=1"
 
 envs:
 	@$(PYTHON) tools/bootstrap.py envs
@@ -51,7 +52,7 @@ test: train browser lint typecheck kb-check validate
 	$(SERVICE) -m pytest
 
 lock:
-	@$(PYTHON) tools/bootstrap.py lock
+	@$(PYTHON) tools/bootstrap.py lock $(ONLY) $(if $(UPGRADE),--upgrade)
 
 clean:
 	rm -rf var models .venv .venv-engine .pytest_cache .mypy_cache .ruff_cache
@@ -67,6 +68,9 @@ bench-answers: envs
 
 bench-real: train
 	$(SERVICE) -m bench.real
+
+bench-dev: train
+	$(SERVICE) -m bench.real --set dev
 
 bench-insights: envs
 	$(SERVICE) -m bench.insights
