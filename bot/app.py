@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -35,6 +36,8 @@ from bot.i18n import Catalog, catalog_for
 from bot.knowledge.base import load_knowledge
 from bot.knowledge.index import KnowledgeIndex, load_uncovered
 from bot.language import LanguageDetector
+from bot.logs import configure_logging
+from bot.metrics import Metrics
 from bot.office_hours import OfficeHours
 from bot.offices import OfficeRecognizer
 from bot.places import PlaceRecognizer
@@ -43,7 +46,7 @@ from bot.rate_limit import ClientLimits, RateLimiter
 from bot.router import MessageRouter
 from bot.routes import actions, chat, console, health, insights, knowledge, telegram, widget
 from bot.routes.widget import FRAMES_PER_MESSAGE
-from bot.security import SecurityHeaders, keep_secrets_out_of_logs
+from bot.security import SecurityHeaders
 from bot.settings import Settings
 from bot.signals import MessageSignals
 from bot.sliding_window import MemoryWindows, RedisWindows, SlidingWindows
@@ -82,6 +85,7 @@ def create_app(
             events,
             app.state.delivery,
             locks=dispatch_locks,
+            metrics=metrics,
         )
         services = await run_in_threadpool(build_dialogue_services, settings, catalog)
         app.state.language_detector = LanguageDetector(settings.nlu_dir, ignore_words=services.places.names)
@@ -140,6 +144,8 @@ def create_app(
         lifespan=lifespan,
     )
     events = EventBus()
+    metrics = Metrics()
+    events.observe(metrics.observe)
     redis = shared_redis(settings.redis_url)
     windows: SlidingWindows = MemoryWindows()
     if redis is not None:
@@ -199,9 +205,14 @@ def create_app(
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        code = {400: "invalid_body", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
+        if exc.status_code == 400:  # a body that is no JSON at all: invalid like any other bad body
+            return error_response(422, "invalid_request", "The request body is not valid JSON.")
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "error")
         response = error_response(exc.status_code, code, str(exc.detail))
-        response.headers.update(exc.headers or {})  # 405 names the allowed methods in Allow
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:  # every method of the path, not only those of the first route that matched
+            allow = allowed_methods(request.app, request.url.path, response.headers.get("allow", ""))
+            response.headers["Allow"] = ", ".join(allow)
         return response
 
     @app.exception_handler(RequestValidationError)
@@ -253,6 +264,15 @@ def shared_redis(url: str, timeout: float = 2.0) -> Redis | None:
     )
 
 
+def allowed_methods(app: FastAPI, path: str, matched: str) -> list[str]:
+    """Every method the schema lists for `path`, with those Starlette named for the route that matched."""
+    methods = {method.strip() for method in matched.split(",") if method.strip()}
+    for template, operations in app.openapi()["paths"].items():
+        if re.fullmatch(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)), path):
+            methods |= {method.upper() for method in operations}
+    return sorted(methods)
+
+
 def error_response(status_code: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status_code)
 
@@ -295,6 +315,5 @@ def app_from_environment() -> FastAPI:
     settings = Settings()
     if problems := settings.production_problems():
         sys.exit("refusing to start in production mode:\n" + "\n".join(f"  {p}" for p in problems))
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    keep_secrets_out_of_logs()
+    configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)

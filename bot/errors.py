@@ -57,3 +57,9 @@ class PayloadTooLarge(AppError):
     status_code = 413
     code = "payload_too_large"
     message = "The request body is too large."
+
+
+class MetricsForbidden(AppError):
+    status_code = 403
+    code = "metrics_forbidden"
+    message = "Metrics need METRICS_TOKEN as a bearer token, or a request from this machine."

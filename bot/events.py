@@ -14,7 +14,7 @@ import contextlib
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from bot.redis_outage import RedisOutage
@@ -31,9 +31,16 @@ class EventBus:
     def __init__(self) -> None:
         self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._outbox: asyncio.Queue[dict[str, Any]] | None = None
+        self._observers: list[Callable[[dict[str, Any]], None]] = []
+
+    def observe(self, observer: Callable[[dict[str, Any]], None]) -> None:
+        """`observer` sees every event published by this instance (not those relayed from others): metrics."""
+        self._observers.append(observer)
 
     def publish(self, kind: str, **data: Any) -> None:
         event = {"kind": kind, **data}
+        for observer in self._observers:
+            observer(event)
         self.deliver_here(event)
         if self._outbox is not None:
             with contextlib.suppress(asyncio.QueueFull):

@@ -288,7 +288,7 @@ async def start_handoff(
         data = {CONTACT_OFFER: True}
     notice = await notify_user(session, conversation, text, data)
     if events is not None:
-        events.publish("queue_changed", conversation_id=conversation.id)
+        events.publish("queue_changed", conversation_id=conversation.id, handoff=_reason(reason))
     return notice
 
 
@@ -313,8 +313,8 @@ class ConsentMissing(AppError):
     catalog_key = "error_consent_missing"
 
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_PHONE = re.compile(r"\+?[0-9 ()/.-]{6,20}")
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+")
+_PHONE = re.compile(r"\+?[0-9 ()/.-]{6,32}")
 # People write phone numbers from 0 or + ("0234 123456", "+49 176 …"); "12.03.2025" or "Auftrag 4711 0815" are not.
 _PHONE_IN_TEXT = re.compile(r"(?<![\w+./-])(?:\+|\(?0)[0-9 ()/.-]{4,18}[0-9](?![\w@])")
 _DATE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}")

@@ -24,6 +24,8 @@ from bot.events import EventBus
 from bot.handoff import awaits_contact, contact_in, start_handoff, store_contact_request
 from bot.i18n import Catalog
 from bot.insights.events import record_turn
+from bot.logs import about_conversation
+from bot.metrics import Metrics
 from bot.models import Conversation, ConversationState, DeliveryStatus, Direction, Message, SenderKind, utcnow
 from bot.office_hours import OfficeHours
 from bot.text import unshouted
@@ -43,6 +45,7 @@ class MessageRouter:
         delivery: Delivery,
         clock: Callable[[], datetime] = utcnow,
         locks: DispatchLocks | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._sessions = sessions
         self._engine = engine
@@ -53,7 +56,12 @@ class MessageRouter:
         self._delivery = delivery
         self._clock = clock
         self._locks = locks or DispatchLocks()
+        self._metrics = metrics or Metrics()
         self._in_background: set[asyncio.Task[list[Message]]] = set()
+
+    @property
+    def metrics(self) -> Metrics:
+        return self._metrics
 
     def dispatch_soon(self, conversation_id: str) -> None:
         """Dispatches without waiting (the widget: replies reach the socket through the bus). The task is kept until
@@ -78,7 +86,8 @@ class MessageRouter:
         conversation's channel (push channels send them now, the web chat returns or pulls them)."""
         try:
             async with self._locks.hold(conversation_id):
-                conversation, replies = await self._dispatch(conversation_id)
+                with about_conversation(conversation_id), self._metrics.timed("turn"):
+                    conversation, replies = await self._dispatch(conversation_id)
                 for reply in replies:
                     if conversation is not None:
                         await self._delivery.deliver(conversation, reply)
@@ -124,8 +133,10 @@ class MessageRouter:
                 try:
                     question = unshouted(inbound.text, inbound.language or conversation.language)
                     open_now = self._office_hours.is_open(self._clock())
-                    answers = await self._engine.send(conversation.id, question, _metadata(conversation, open_now))
+                    with self._metrics.timed("engine"):
+                        answers = await self._engine.send(conversation.id, question, _metadata(conversation, open_now))
                 except EngineUnavailable as exc:
+                    self._metrics.engine_errors.inc()
                     log.warning("engine unavailable for %s: %s", conversation_id, exc)
                     inbound.attempts += 1
                     if inbound.attempts == 1:
@@ -133,6 +144,7 @@ class MessageRouter:
                     await session.commit()
                     break
                 inbound.delivery_status = DeliveryStatus.DELIVERED
+                self._metrics.turns.labels(conversation.channel).inc()
                 handoff_reason: str | None = None
                 annotation: dict[str, Any] = {}
                 for answer in answers:

@@ -25,8 +25,17 @@ class ConversationCreate(BaseModel):
     audience: Audience | None = None
 
 
+# Something a person can see: not whitespace, no control or format character (conversations.clean_text drops those).
+VISIBLE_CHARACTER = (
+    r"[^\s\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\uf8ff]"
+)
+
+
 class MessageCreate(BaseModel):
-    text: str = Field(description="The user's message")
+    text: str = Field(
+        description="The user's message: control characters are dropped, and something must be left",
+        json_schema_extra={"pattern": VISIBLE_CHARACTER, "minLength": 1},
+    )
     client_message_id: str | None = Field(
         default=None, max_length=64, description="Idempotency key: resending the same id stores nothing twice"
     )
@@ -72,6 +81,26 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+ERROR_DESCRIPTIONS = {
+    401: "Not authenticated",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Someone else was faster (the conversation changed hands)",
+    413: "Body too large",
+    422: "Invalid request (the body is no valid JSON or breaks the schema)",
+    429: "Too many requests",
+}
+
+
+def errors(*codes: int, html: bool = False, **descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for error statuses: every error has the same JSON body (ErrorResponse). `html`: for a
+    route that answers HTML, whose media type FastAPI would otherwise give its errors too."""
+    body: dict[str, Any] = {"model": ErrorResponse}
+    if html:
+        body = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}
+    return {code: {**body, "description": descriptions.get(f"e{code}", ERROR_DESCRIPTIONS[code])} for code in codes}
+
+
 class HandoffCreate(BaseModel):
     reason: Literal["asked", "repeated_failure", "urgent"] = "asked"
 
@@ -81,9 +110,20 @@ class HandoffResult(BaseModel):
     notice: MessageOut
 
 
+# What the handler accepts, stated in the schema; the handler itself checks it and answers in the user's language.
+_EMAIL_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"
+CONTACT_PATTERN = rf"^(?:{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}|\+?(?:[0-9][ ()/.-]?){{6,15}})$"
+
+
 class ContactRequestCreate(BaseModel):
-    contact: str = Field(max_length=254, description="E-mail address or phone number")
-    consent: bool = Field(description="The user agrees to be contacted; must be true")
+    contact: str = Field(
+        max_length=254,
+        description="E-mail address or phone number (at least six digits)",
+        json_schema_extra={"pattern": CONTACT_PATTERN},
+    )
+    consent: bool = Field(
+        description="The user agrees to be contacted; must be true", json_schema_extra={"const": True}
+    )
 
 
 class LanguageChoice(BaseModel):
@@ -91,7 +131,7 @@ class LanguageChoice(BaseModel):
 
 
 class FeedbackCreate(BaseModel):
-    message_id: int = Field(description="The bot answer being rated")
+    message_id: int = Field(ge=1, le=2**31 - 1, description="The bot answer being rated")
     helpful: bool
     comment: str | None = Field(default=None, max_length=1000, description="Optional; personal data is masked")
 

@@ -101,6 +101,13 @@ class Settings(BaseSettings):
         gt=0,
         description="Conversations inactive this long, contact requests and question texts are purged",
     )
+    metrics_token: str = Field(
+        default="",
+        description="Bearer token Prometheus sends to /metrics; empty: /metrics answers this machine only",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per log line, with the conversation id where there is one"
+    )
     console_session_hours: float = Field(default=8.0, gt=0)
     login_attempts_per_15_minutes: int = Field(default=5, gt=0)
 

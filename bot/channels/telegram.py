@@ -400,14 +400,15 @@ class TelegramChannel:
         async with self._sessions() as session:
             stored = await session.get(Conversation, conversation.id)
             assert stored is not None
-            await conversations.store_user_message(
-                session,
-                stored,
-                text,
-                detector=self._detector(),
-                default_language=self._default_language,
-                client_message_id=f"tg:{update.update_id}",
-            )
+            with self._router.metrics.timed("store"):
+                await conversations.store_user_message(
+                    session,
+                    stored,
+                    text,
+                    detector=self._detector(),
+                    default_language=self._default_language,
+                    client_message_id=f"tg:{update.update_id}",
+                )
         await self._with_retries(
             functools.partial(
                 self.application.bot.send_chat_action, int(conversation.external_id or 0), ChatAction.TYPING

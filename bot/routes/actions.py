@@ -6,18 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionMissingDomainException, ActionNotFoundException
 
 from bot.errors import AppError
+from bot.routes.deps import get_executor
+from bot.schemas import errors
 from bot.security import same_secret
 
 router = APIRouter(tags=["engine"])
-
-
-def get_executor(request: Request) -> ActionExecutor:
-    executor: ActionExecutor = request.app.state.executor
-    return executor
 
 
 class EngineTokenInvalid(AppError):
@@ -35,7 +33,23 @@ def check_engine_token(request: Request, authorization: Annotated[str | None, He
         raise EngineTokenInvalid()
 
 
-@router.post("/webhook", summary="Run a custom action (called by the Rasa engine)")
+class ActionError(BaseModel):
+    """Rasa's action-server protocol: what the engine expects when an action cannot run."""
+
+    error: str
+    action_name: str
+
+
+@router.post(
+    "/webhook",
+    summary="Run a custom action (called by the Rasa engine)",
+    responses={
+        **errors(403, 413, 422, e403="Wrong or missing engine token"),
+        400: {"model": ActionError, "description": "The action rejected the call"},
+        404: {"model": ActionError, "description": "No such action"},
+        449: {"model": ActionError, "description": "The engine must send its domain"},
+    },
+)
 async def run_action(
     action_call: Annotated[dict[str, Any], Body()],
     executor: Annotated[ActionExecutor, Depends(get_executor)],

@@ -6,20 +6,20 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import conversations
 from bot.feedback import rate_answer
 from bot.handoff import start_handoff, store_contact_request
+from bot.logs import current_conversation
 from bot.models import Conversation, utcnow
 from bot.privacy import export_data
 from bot.rate_limit import ClientLimits
 from bot.router import MessageRouter
+from bot.routes.deps import Session, get_router, get_settings
 from bot.schemas import (
     ContactRequestCreate,
     ConversationCreate,
     ConversationOut,
-    ErrorResponse,
     FeedbackCreate,
     FeedbackResult,
     HandoffCreate,
@@ -29,47 +29,29 @@ from bot.schemas import (
     MessageList,
     MessageOut,
     SendResult,
+    errors,
 )
 from bot.security import client_address
 from bot.settings import Settings
 
-# What the chat API answers besides success, in the schema (every error has the same JSON body).
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status_code: {"model": ErrorResponse, "description": description}
-    for status_code, description in (
-        (401, "No or no valid conversation token"),
-        (403, "The token belongs to another conversation"),
-        (404, "Unknown conversation"),
-        (413, "Message or body too large"),
-        (422, "Invalid request or empty message"),
-        (429, "Too many requests from this conversation or address"),
-    )
-}
+# What the chat API answers besides success, in the schema (every error has the same JSON body): any call can be
+# too large, invalid or too frequent; calls on a conversation also need its token.
+ERRORS = errors(413, 422, 429)
+CONVERSATION_ERRORS = errors(
+    401,
+    403,
+    404,
+    e401="No conversation token",
+    e403="The token belongs to another conversation",
+    e404="Unknown conversation",
+)
 router = APIRouter(prefix="/api/conversations", tags=["chat"], responses=ERRORS)
-
-
-async def get_session(request: Request):  # type: ignore[no-untyped-def]
-    async with request.app.state.sessions() as session:
-        yield session
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def get_router(request: Request) -> MessageRouter:
-    message_router: MessageRouter = request.app.state.router
-    return message_router
 
 
 def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
     if authorization and authorization.lower().startswith("bearer "):
         return authorization[7:].strip() or None
     return None
-
-
-Session = Annotated[AsyncSession, Depends(get_session)]
 
 
 def per_client(kind: str) -> Callable[[Request], Awaitable[None]]:
@@ -90,6 +72,7 @@ async def authorised_conversation(
 ) -> Conversation:
     conversation = await conversations.get_authorised_conversation(session, conversation_id, token)
     request.state.language = conversation.language  # error messages in the user's language
+    current_conversation.set(conversation.id)  # log lines of this request name it (the request's own context)
     return conversation
 
 
@@ -114,7 +97,9 @@ async def start(
     return ConversationOut(id=conversation.id, token=token, language=conversation.language, state=conversation.state)
 
 
-@router.post("/{conversation_id}/messages", summary="Send a message; returns the replies")
+@router.post(
+    "/{conversation_id}/messages", responses=CONVERSATION_ERRORS, summary="Send a message; returns the replies"
+)
 async def send(
     request: Request,
     body: MessageCreate,
@@ -125,14 +110,15 @@ async def send(
 ) -> SendResult:
     text = conversations.clean_text(body.text, settings.max_message_chars)
     await request.app.state.rate_limiter.hit(conversation.id)
-    message = await conversations.store_user_message(
-        session,
-        conversation,
-        text,
-        detector=request.app.state.language_detector,
-        default_language=settings.default_language,
-        client_message_id=body.client_message_id,
-    )
+    with message_router.metrics.timed("store"):
+        message = await conversations.store_user_message(
+            session,
+            conversation,
+            text,
+            detector=request.app.state.language_detector,
+            default_language=settings.default_language,
+            client_message_id=body.client_message_id,
+        )
     await message_router.dispatch(conversation.id)
     # Everything after the user's message: the replies just produced plus any produced by an earlier retry.
     replies = [m for m in await conversations.list_messages(session, conversation.id, message.id) if m.sender != "user"]
@@ -146,7 +132,9 @@ async def send(
     )
 
 
-@router.get("/{conversation_id}/messages", summary="The conversation's messages after a given id")
+@router.get(
+    "/{conversation_id}/messages", responses=CONVERSATION_ERRORS, summary="The conversation's messages after a given id"
+)
 async def history(
     session: Session,
     conversation: Authorised,
@@ -161,7 +149,11 @@ async def history(
     )
 
 
-@router.post("/{conversation_id}/handoff", summary="Ask for an advisor (widget button, Telegram /human)")
+@router.post(
+    "/{conversation_id}/handoff",
+    responses=CONVERSATION_ERRORS,
+    summary="Ask for an advisor (widget button, Telegram /human)",
+)
 async def ask_for_advisor(
     request: Request,
     session: Session,
@@ -184,6 +176,7 @@ async def ask_for_advisor(
 
 @router.post(
     "/{conversation_id}/contact-request",
+    responses=CONVERSATION_ERRORS,
     status_code=status.HTTP_201_CREATED,
     summary="Leave an e-mail address or phone number outside office hours (explicit consent)",
 )
@@ -200,7 +193,11 @@ async def leave_contact(
     return MessageOut.model_validate(notice)
 
 
-@router.put("/{conversation_id}/language", summary="Choose the conversation language (widget switcher)")
+@router.put(
+    "/{conversation_id}/language",
+    responses=CONVERSATION_ERRORS,
+    summary="Choose the conversation language (widget switcher)",
+)
 async def choose_language(
     body: LanguageChoice,
     session: Session,
@@ -212,13 +209,18 @@ async def choose_language(
     return MessageList(messages=[], language=conversation.language, state=conversation.state)
 
 
-@router.get("/{conversation_id}/data", summary="Export everything stored about the conversation (JSON)")
+@router.get(
+    "/{conversation_id}/data",
+    responses=CONVERSATION_ERRORS,
+    summary="Export everything stored about the conversation (JSON)",
+)
 async def export_conversation(session: Session, conversation: Authorised) -> dict[str, Any]:
     return await export_data(session, conversation)
 
 
 @router.delete(
     "/{conversation_id}/data",
+    responses=CONVERSATION_ERRORS,
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Erase the conversation: messages, contact requests, the engine's tracker, texts kept for insights",
 )
@@ -227,7 +229,11 @@ async def erase_conversation(request: Request, session: Session, conversation: A
     request.app.state.events.publish("closed", conversation_id=conversation.id)  # gone from the console's lists
 
 
-@router.post("/{conversation_id}/feedback", summary="Rate a knowledge answer 👍/👎 (the latest rating counts)")
+@router.post(
+    "/{conversation_id}/feedback",
+    responses=CONVERSATION_ERRORS,
+    summary="Rate a knowledge answer 👍/👎 (the latest rating counts)",
+)
 async def give_feedback(
     request: Request,
     body: FeedbackCreate,

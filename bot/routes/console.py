@@ -25,30 +25,19 @@ from bot.console_auth import (
     require_role,
 )
 from bot.errors import ContactRequestNotFound, ConversationNotFound
-from bot.events import EventBus
-from bot.i18n import Catalog
 from bot.models import Advisor, AdvisorRole, ContactRequest, Conversation, ConversationState, Message, utcnow
-from bot.routes.chat import get_session
+from bot.routes.deps import Session, get_bus, get_catalog, get_codec
+from bot.schemas import errors
 from bot.staff_language import StaffLang
 from bot.templating import render_staff_page
 
-router = APIRouter(prefix="/console", tags=["console"])
-Session = Annotated[AsyncSession, Depends(get_session)]
-
-
-def get_codec(request: Request) -> SessionCodec:
-    codec: SessionCodec = request.app.state.session_codec
-    return codec
-
-
-def get_bus(request: Request) -> EventBus:
-    bus: EventBus = request.app.state.events
-    return bus
-
-
-def get_catalog(request: Request) -> Catalog:
-    catalog: Catalog = request.app.state.catalog
-    return catalog
+# Every console operation needs a login (401) and the right role or CSRF token (403); bodies can be too large/invalid.
+router = APIRouter(
+    prefix="/console",
+    tags=["console"],
+    responses=errors(401, 403, 413, 422, e401="Not logged in", e403="Role, CSRF token or ownership does not allow it"),
+)
+CONVERSATION = errors(404, 409, e404="Unknown conversation")
 
 
 async def any_login(
@@ -222,7 +211,11 @@ def _may_read(advisor: Advisor, conversation: Conversation) -> None:
         require_role(advisor, AdvisorRole.ADMIN)
 
 
-@router.get("/api/conversations/{conversation_id}", summary="Full transcript, notes and knowledge entries used")
+@router.get(
+    "/api/conversations/{conversation_id}",
+    responses=CONVERSATION,
+    summary="Full transcript, notes and knowledge entries used",
+)
 async def transcript(conversation_id: str, session: Session, login: Login) -> dict[str, Any]:
     advisor, _ = login
     conversation = await _conversation(session, conversation_id)
@@ -246,7 +239,11 @@ async def transcript(conversation_id: str, session: Session, login: Login) -> di
     }
 
 
-@router.post("/api/conversations/{conversation_id}/claim", summary="Take the conversation (409 if someone was faster)")
+@router.post(
+    "/api/conversations/{conversation_id}/claim",
+    responses=CONVERSATION,
+    summary="Take the conversation (409 if someone was faster)",
+)
 async def claim(conversation_id: str, session: Session, advisor: Acting, request: Request) -> dict[str, Any]:
     conversation = await handoff.claim_conversation(session, conversation_id, advisor)
     notice = get_catalog(request).text("advisor_joined", conversation.language, name=advisor.name)
@@ -255,7 +252,11 @@ async def claim(conversation_id: str, session: Session, advisor: Acting, request
     return {"id": conversation.id, "state": conversation.state, "advisor": advisor.name}
 
 
-@router.post("/api/conversations/{conversation_id}/reply", summary="Reply to the user (delivered to their channel)")
+@router.post(
+    "/api/conversations/{conversation_id}/reply",
+    responses=CONVERSATION,
+    summary="Reply to the user (delivered to their channel)",
+)
 async def reply(
     conversation_id: str, body: TextBody, session: Session, advisor: Acting, request: Request
 ) -> dict[str, Any]:
@@ -266,7 +267,11 @@ async def reply(
     return {"id": message.id}
 
 
-@router.post("/api/conversations/{conversation_id}/notes", summary="A private note, never shown to the user")
+@router.post(
+    "/api/conversations/{conversation_id}/notes",
+    responses=CONVERSATION,
+    summary="A private note, never shown to the user",
+)
 async def note(
     conversation_id: str, body: TextBody, session: Session, advisor: Acting, request: Request
 ) -> dict[str, Any]:
@@ -277,7 +282,11 @@ async def note(
     return {"id": message.id}
 
 
-@router.post("/api/conversations/{conversation_id}/hand-back", summary="The bot continues; the summary is kept")
+@router.post(
+    "/api/conversations/{conversation_id}/hand-back",
+    responses=CONVERSATION,
+    summary="The bot continues; the summary is kept",
+)
 async def hand_back(
     conversation_id: str, body: TextBody, session: Session, advisor: Acting, request: Request
 ) -> dict[str, Any]:
@@ -289,7 +298,7 @@ async def hand_back(
     return {"id": conversation.id, "state": conversation.state}
 
 
-@router.post("/api/conversations/{conversation_id}/close", summary="End the conversation")
+@router.post("/api/conversations/{conversation_id}/close", responses=CONVERSATION, summary="End the conversation")
 async def close(conversation_id: str, session: Session, advisor: Acting, request: Request) -> dict[str, Any]:
     conversation = await _conversation(session, conversation_id)
     _may_read(advisor, conversation)
@@ -318,7 +327,11 @@ async def contact_requests(session: Session, login: Login) -> list[dict[str, Any
     ]
 
 
-@router.post("/api/contact-requests/{request_id}/handled", summary="Mark a contact request as answered (admin)")
+@router.post(
+    "/api/contact-requests/{request_id}/handled",
+    responses=errors(404),
+    summary="Mark a contact request as answered (admin)",
+)
 async def contact_request_handled(
     request_id: int, session: Session, advisor: Acting, request: Request
 ) -> dict[str, Any]:
@@ -332,7 +345,12 @@ async def contact_request_handled(
     return {"id": contact_request.id, "handled": True}
 
 
-@router.get("/api/events", summary="Live updates (Server-Sent Events)")
+@router.get(
+    "/api/events",
+    summary="Live updates (Server-Sent Events)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "An endless event stream"}},
+)
 async def events(request: Request, login: Login) -> StreamingResponse:
     bus = get_bus(request)
 

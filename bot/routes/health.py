@@ -1,4 +1,5 @@
-"""Liveness and readiness. Public (load balancers call them), so they name no internal address and no error text."""
+"""Liveness and readiness, public (load balancers call them), so they name no internal address and no error text;
+Prometheus metrics for the operator only."""
 
 from __future__ import annotations
 
@@ -6,25 +7,21 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.engine_client import EngineClient, EngineUnavailable
+from bot.errors import MetricsForbidden
 from bot.events import RedisRelay
+from bot.metrics import Metrics
+from bot.models import Conversation, ConversationState
+from bot.routes.deps import get_database, get_engine_client
+from bot.security import client_address, same_secret
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger(__name__)
-
-
-def get_engine_client(request: Request) -> EngineClient:
-    client: EngineClient = request.app.state.engine_client
-    return client
-
-
-def get_database(request: Request) -> AsyncEngine:
-    database: AsyncEngine = request.app.state.database
-    return database
 
 
 @router.get("/health", summary="Liveness: the process answers")
@@ -58,3 +55,28 @@ async def ready(
     if relay is not None:  # reported, not required: without Redis this instance still serves its own clients
         checks["redis"] = {"ok": relay.subscribed.is_set(), "required": False}
     return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+
+
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (bearer METRICS_TOKEN; without one, from this machine only)",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}, 403: {"description": "Not allowed"}},
+)
+async def metrics(request: Request, database: Annotated[AsyncEngine, Depends(get_database)]) -> Response:
+    token: str = request.app.state.settings.metrics_token
+    if token:
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        allowed = same_secret(given, token)
+    else:
+        allowed = client_address(request, request.app.state.trusted_proxies) in LOOPBACK
+    if not allowed:
+        raise MetricsForbidden()
+    collected: Metrics = request.app.state.router.metrics
+    async with database.connect() as connection:
+        waiting = select(func.count()).where(Conversation.state == ConversationState.PENDING)
+        collected.queue.set((await connection.execute(waiting)).scalar_one())
+    return Response(collected.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -16,13 +16,17 @@ from bot.insights.dashboard import Insights, as_csv, collect
 from bot.insights.figures import Filters, month_range
 from bot.language import SUPPORTED_LANGUAGES
 from bot.models import AdvisorRole
-from bot.routes.chat import Session
-from bot.routes.console import AnyLogin, any_login, get_codec
-from bot.schemas import Audience, City, LanguageCode
+from bot.routes.console import AnyLogin, any_login
+from bot.routes.deps import Session, get_codec
+from bot.schemas import Audience, City, LanguageCode, errors
 from bot.staff_language import QUERY_PARAMETER, StaffLang
 from bot.templating import render_staff_page
 
-router = APIRouter(prefix="/console/insights", tags=["insights"])
+router = APIRouter(
+    prefix="/console/insights",
+    tags=["insights"],
+    responses=errors(401, 403, 422, e401="Not logged in", e403="Only admins and partners read insights"),
+)
 READERS = (AdvisorRole.ADMIN, AdvisorRole.PARTNER)
 FILTER_OPTIONS = {
     "city": ["bochum", "herne", "witten", "hattingen"],
@@ -93,7 +97,12 @@ async def figures_json(request: Request, session: Session, login: AnyLogin, filt
     return report.as_json(await _insights(request, session, filters))
 
 
-@router.get("/export.csv", summary="The dashboard figures as CSV (admin, partner)")
+@router.get(
+    "/export.csv",
+    summary="The dashboard figures as CSV (admin, partner)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "CSV, one row per figure"}},
+)
 async def export_csv(request: Request, session: Session, login: AnyLogin, filters: WantedFilters) -> Response:
     require_role(login[0], *READERS)
     insights = await _insights(request, session, filters)
@@ -105,7 +114,12 @@ async def export_csv(request: Request, session: Session, login: AnyLogin, filter
     )
 
 
-@router.get("/report/{month}.{fmt}", summary="Monthly report for the partners (HTML or PDF; admin, partner)")
+@router.get(
+    "/report/{month}.{fmt}",
+    summary="Monthly report for the partners (HTML or PDF; admin, partner)",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}, "application/pdf": {}}, "description": "The report"}},
+)
 async def monthly_report(
     request: Request,
     session: Session,

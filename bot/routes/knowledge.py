@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -12,20 +12,17 @@ from bot.dialogue import DialogueServices
 from bot.errors import AppError
 from bot.knowledge.checklists import checklist_html, checklist_pdf
 from bot.knowledge.schema import Checklist
-from bot.schemas import City, LanguageCode
+from bot.routes.deps import get_services
+from bot.schemas import City, LanguageCode, errors
 
-router = APIRouter(prefix="/checklists", tags=["knowledge"])
+router = APIRouter(prefix="/checklists", tags=["knowledge"], responses=errors(422))
+PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}, "description": "PDF"}
 
 
 class ChecklistNotFound(AppError):
     status_code = 404
     code = "checklist_not_found"
     message = "There is no checklist with this id."
-
-
-def get_services(request: Request) -> DialogueServices:
-    services: DialogueServices = request.app.state.dialogue
-    return services
 
 
 Services = Annotated[DialogueServices, Depends(get_services)]
@@ -53,7 +50,12 @@ async def list_checklists(services: Services) -> list[dict[str, str]]:
     ]
 
 
-@router.get("/{checklist_id}.html", response_class=HTMLResponse, summary="Checklist as a printable page")
+@router.get(
+    "/{checklist_id}.html",
+    response_class=HTMLResponse,
+    summary="Checklist as a printable page",
+    responses=errors(404, 422, html=True, e404="Unknown checklist"),
+)
 async def checklist_page(
     checklist_id: str, services: Services, language: Language = "de", city: CityQuery = None
 ) -> HTMLResponse:
@@ -62,7 +64,12 @@ async def checklist_page(
     return HTMLResponse(html)
 
 
-@router.get("/{checklist_id}.pdf", summary="Checklist as PDF")
+@router.get(
+    "/{checklist_id}.pdf",
+    summary="Checklist as PDF",
+    response_class=Response,
+    responses={200: PDF, **errors(404, e404="Unknown checklist")},
+)
 async def checklist_document(
     checklist_id: str, services: Services, language: Language = "de", city: CityQuery = None
 ) -> Response:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Header, Request
 
 from bot.errors import AppError
+from bot.schemas import errors
 from bot.security import same_secret
 
 router = APIRouter(tags=["telegram"])
@@ -24,7 +25,11 @@ class TelegramSecretInvalid(AppError):
     message = "Wrong or missing X-Telegram-Bot-Api-Secret-Token."
 
 
-@router.post("/telegram/webhook", summary="Telegram updates (webhook mode)")
+@router.post(
+    "/telegram/webhook",
+    summary="Telegram updates (webhook mode)",
+    responses=errors(403, 404, 413, 422, e403="Wrong or missing secret token", e404="Telegram webhook mode is off"),
+)
 async def telegram_webhook(
     request: Request,
     update: Annotated[dict[str, Any], Body()],

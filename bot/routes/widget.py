@@ -20,7 +20,7 @@ from bot.handoff import QUEUE_EVENTS, queue_position
 from bot.i18n import Catalog
 from bot.models import Conversation, ConversationState
 from bot.rate_limit import RateLimited, RateLimiter
-from bot.schemas import LanguageCode, MessageOut
+from bot.schemas import LanguageCode, MessageOut, errors
 from bot.templating import templates
 
 router = APIRouter(tags=["widget"])
@@ -57,7 +57,12 @@ async def demo_page(request: Request) -> HTMLResponse:
     return templates.TemplateResponse(request, "demo.html", {"base": str(request.base_url).rstrip("/")})
 
 
-@router.get("/privacy", response_class=HTMLResponse, summary="The privacy notice, in the language asked for")
+@router.get(
+    "/privacy",
+    response_class=HTMLResponse,
+    summary="The privacy notice, in the language asked for",
+    responses=errors(422, html=True),
+)
 async def privacy_page(request: Request, lang: LanguageCode = "de") -> HTMLResponse:  # type: ignore[valid-type,assignment]
     catalog: Catalog = request.app.state.catalog
     days = request.app.state.settings.retention_days
@@ -240,14 +245,15 @@ async def _serve(websocket: WebSocket, conversation: Conversation) -> None:
                     raise ConversationNotFound()
                 text = conversations.clean_text(str(frame.get("text") or ""), app.state.settings.max_message_chars)
                 await app.state.rate_limiter.hit(conversation_id)
-                message = await conversations.store_user_message(
-                    session,
-                    stored,
-                    text,
-                    detector=app.state.language_detector,
-                    default_language=app.state.settings.default_language,
-                    client_message_id=client_id,
-                )
+                with app.state.router.metrics.timed("store"):
+                    message = await conversations.store_user_message(
+                        session,
+                        stored,
+                        text,
+                        detector=app.state.language_detector,
+                        default_language=app.state.settings.default_language,
+                        client_message_id=client_id,
+                    )
                 language = stored.language
         except AppError as exc:
             await send_error(client_id, exc)

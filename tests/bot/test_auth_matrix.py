@@ -40,6 +40,8 @@ def expected(method: str, path: str, identity: str) -> str | int:
         return OPEN
     if path == "/webhook":
         return 403  # only the engine, with its token
+    if path == "/metrics":
+        return 403  # Prometheus with METRICS_TOKEN, or this machine (the test client is neither): test_operations
     if path == "/telegram/webhook":
         return 404  # Telegram is off here; with a token only Telegram's secret header opens it (test_telegram)
     if path.startswith("/api/conversations/{conversation_id}"):
