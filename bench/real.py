@@ -132,7 +132,7 @@ def ask(client: httpx.Client, question: dict[str, Any]) -> Reply:
     return Reply(text, buttons, result["state"], result["language"])
 
 
-def run(base_url: str, questions: list[dict[str, Any]], show_misses: bool) -> dict[str, dict[str, list[str]]]:
+def run(base_url: str, questions: list[dict[str, Any]], show_misses: str) -> dict[str, dict[str, list[str]]]:
     scorer = Scorer()
     verdicts: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     with httpx.Client(base_url=base_url, timeout=60) as client:
@@ -145,6 +145,9 @@ def run(base_url: str, questions: list[dict[str, Any]], show_misses: bool) -> di
                 verdicts[key]["language"].append("right" if reply.language == question["lang"] else "wrong")
             if show_misses and verdict != "right":
                 print(f"  {question['id']}: {verdict}")
+                if show_misses == "replies":
+                    print(f"    asked:    {question['q']}\n    expected: {question.get('expect_any')}")
+                    print("    reply:    " + " ".join(reply.text.split())[:400])
             if number % 50 == 0:
                 print(f"   {number}/{len(questions)} questions", file=sys.stderr)
     return verdicts
@@ -219,11 +222,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="a running service (default: start the stack here on free ports)")
     parser.add_argument("--misses", action="store_true", help="list the questions not answered right (ids only)")
+    parser.add_argument(
+        "--set",
+        choices=["real", "dev"],
+        default="real",
+        help="real: the held-out set (never tuned to); dev: the development set, whose misses are shown with "
+        "question and reply for diagnosis",
+    )
     args = parser.parse_args()
-    questions = load_questions()
+    questions = load_questions(QUESTIONS.parent / args.set)
+    show = "replies" if args.set == "dev" else ("ids" if args.misses else "")
     started = time.monotonic()
     if args.url:
-        verdicts = run(args.url, questions, args.misses)
+        verdicts = run(args.url, questions, show)
     else:
         root = Path(tempfile.mkdtemp(prefix="bench-real-"))
         settings = Settings(
@@ -236,10 +247,13 @@ def main() -> int:
         stack.start()
         try:
             stack.wait_ready(timeout=300)
-            verdicts = run(stack.service_url, questions, args.misses)
+            verdicts = run(stack.service_url, questions, show)
         finally:
             stack.stop()
-    print(f"{len(questions)} questions written from official pages ({time.monotonic() - started:.0f} s)\n")
+    print(
+        f"{len(questions)} questions ({args.set} set) written from official pages "
+        f"({time.monotonic() - started:.0f} s)\n"
+    )
     print(report(verdicts, ceiling(questions, knowledge_text())))
     return 0
 
