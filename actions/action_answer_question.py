@@ -46,7 +46,7 @@ class ActionAnswerQuestion(Action):
     ) -> list[dict[str, Any]]:
         utter_outcome(self.services, dispatcher, turn, question, outcome)
         slots = {**outcome_slots(outcome, failed), "city": outcome.city or turn.city}
-        slots["pending_question"] = question if outcome.kind == "ask_city" else None
+        slots["pending_question"] = question if outcome.kind == "ask_city" or outcome.awaits_city else None
         return [SlotSet(name, value) for name, value in slots.items()]
 
 

@@ -122,13 +122,15 @@ def ask(client: httpx.Client, question: dict[str, Any]) -> Reply:
     headers = {"Authorization": f"Bearer {started['token']}"}
     url = f"/api/conversations/{started['id']}/messages"
     result = client.post(url, json={"text": question["q"]}, headers=headers).json()
+    seen = list(result["replies"])  # what the user reads: the answer, and the city's office once they chose one
     buttons = [b for m in result["replies"] for b in (m.get("data") or {}).get("buttons") or []]
     city = question.get("city")
     if city and any(str(b.get("payload", "")).startswith("/inform_city") for b in buttons):
         payload = f'/inform_city{{"city":"{city}"}}'
         result = client.post(url, json={"text": payload}, headers=headers).json()
+        seen += result["replies"]
         buttons = [b for m in result["replies"] for b in (m.get("data") or {}).get("buttons") or []]
-    text = "\n\n".join(m["text"] for m in result["replies"])
+    text = "\n\n".join(m["text"] for m in seen)
     return Reply(text, buttons, result["state"], result["language"])
 
 

@@ -28,6 +28,8 @@ class Outcome:
     hand_off_now: bool = False  # no yes/no first: the gateway starts the handoff with this very answer
     miss: Literal["no_entry", "not_sure", "city_not_served"] | None = None  # why nothing was answered
     follow_up: bool = False  # a short question about the last answer's topic, sent on to that topic's office
+    awaits_city: bool = False  # answered without the office, which depends on the city the buttons ask for
+    recorded: bool = False  # the question was answered (and counted) already; this only adds the city's office
 
     @property
     def settles_it(self) -> bool:
@@ -319,15 +321,45 @@ def answer_entry(
         if outside:
             text = elsewhere_text(services, turn, outside)
             return Outcome("ask_city", text, buttons, entry.id, score, miss="city_not_served")
-        return Outcome("ask_city", catalog.text("ask_city", turn.language), buttons, entry.id, score)
+        # What is the same everywhere now (fees, deadlines, documents); the office once the city is known.
+        general = compose_entry(services, entry, turn, None, year, with_contact=False)
+        text = f"{general}\n\n{catalog.text('ask_city_for_office', turn.language)}"
+        return Outcome("answer", text, buttons, entry.id, score, awaits_city=True)
     if city is not None and not entry.serves(city):
         return replace(not_sure(services, turn, failed_turns), entry_id=entry.id, score=score, miss="city_not_served")
-    contact = entry_contact(services, entry, city)
+    return Outcome(
+        "answer", compose_entry(services, entry, turn, city, year), entry_id=entry.id, score=score, city=city
+    )
+
+
+def compose_entry(
+    services: DialogueServices,
+    entry: Entry,
+    turn: TurnContext,
+    city: str | None,
+    year: int | None,
+    *,
+    with_contact: bool = True,
+    with_text: bool = True,
+) -> str:
+    """The entry's reply for the city: its text, its figures, the office's card, the checklist and the source."""
+    contact = entry_contact(services, entry, city) if with_contact else None
     checklist = checklist_links(services.public_url, entry.checklist, turn.language, city) if entry.checklist else None
     kb = services.knowledge.kb
-    figures = [kb.figures[figure] for figure in entry.figures if figure in kb.figures]
-    text = compose_answer(entry, contact, catalog, turn.language, city, checklist, figures, services.today(), year)
-    return Outcome("answer", text, entry_id=entry.id, score=score, city=city)
+    figures = [kb.figures[figure] for figure in entry.figures if figure in kb.figures] if with_text else []
+    return compose_answer(
+        entry, contact, services.catalog, turn.language, city, checklist, figures, services.today(), year, with_text
+    )
+
+
+def office_for_answered(services: DialogueServices, entry_id: str, turn: TurnContext, city: str) -> Outcome | None:
+    """After an answer that waited for the city: only what depends on it (the office's card, the source), not the
+    whole answer again. None when the entry has no office for the city."""
+    entry = services.knowledge.kb.entries.get(entry_id)
+    if entry is None or not entry.serves(city) or entry_contact(services, entry, city) is None:
+        return None
+    text = compose_entry(services, entry, turn, city, None, with_text=False)
+    return Outcome("answer", text, entry_id=entry.id, city=city, recorded=True)
 
 
 def outcome_control(services: DialogueServices, outcome: Outcome, turn: TurnContext, question: str) -> dict[str, Any]:
@@ -340,7 +372,9 @@ def outcome_control(services: DialogueServices, outcome: Outcome, turn: TurnCont
         "score": round(outcome.score, 3) if outcome.score is not None else None,
     }
     insight: dict[str, Any] | None = None
-    if outcome.kind == "answer":
+    if outcome.recorded:
+        insight = None
+    elif outcome.kind == "answer":
         insight = {"kind": "answered", **facts}
     elif outcome.miss:
         insight = {"kind": "unanswered", "reason": outcome.miss, "question": question, **facts}

@@ -146,10 +146,12 @@ def compose_answer(
     figures: Sequence[Figure] = (),
     today: date | None = None,
     year: int | None = None,
+    with_text: bool = True,
 ) -> str:
     """`checklist`: the addresses of the entry's checklist as a web page and as a PDF; `figures`: the entry's dated
-    figures, stated as valid `today` or in the `year` asked about."""
-    parts = [answer_text(entry, language)]
+    figures, stated as valid `today` or in the `year` asked about; without `with_text` only the card and the rest
+    (the answer was given before the city was known)."""
+    parts = [answer_text(entry, language)] if with_text else []
     parts += [figure_text(figure, catalog, language, today or date.today(), year) for figure in figures]
     if contact is not None:
         parts.append(contact_card(contact, catalog, language))

@@ -17,6 +17,7 @@ from actions.action_set_city import ActionSetCity
 from bot.action_server import create_executor, discover_actions
 from bot.answering import entry_payload
 from bot.dialogue import DialogueServices
+from bot.knowledge.schema import CITY_IDS
 from tests.actions.conftest import run, texts
 
 
@@ -36,12 +37,12 @@ def tell_city(
 
 
 def press_city_button(
-    services: DialogueServices, city: str, pending_question: str
+    services: DialogueServices, city: str, pending_question: str, last_entry: str | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The user answers "which city?" with a button while a question waits for it."""
-    return tell_city(
-        services, f'/inform_city{{"city":"{city}"}}', "en", city, slots={"pending_question": pending_question}
-    )
+    """The user answers "which city?" with a button while a question waits for it (`last_entry`: the answer given
+    before the city was known)."""
+    slots = {"pending_question": pending_question, "last_entry": last_entry}
+    return tell_city(services, f'/inform_city{{"city":"{city}"}}', "en", city, slots=slots)
 
 
 def test_every_action_in_the_domain_is_registered(services: DialogueServices) -> None:
@@ -109,24 +110,41 @@ def test_question_with_city_is_answered_with_the_city_office_and_source(services
     assert "Quelle: Example page – https://www.example.org/page" in answer["text"]
 
 
-def test_city_specific_question_without_city_asks_for_it_then_answers(services: DialogueServices) -> None:
+def test_city_specific_question_without_city_answers_then_asks_the_city_for_the_office(
+    services: DialogueServices,
+) -> None:
+    """What is the same in every city comes at once; the office in charge once the user says where they live."""
     messages, events = run(
         ActionAnswerQuestion(services), text="Where do I register my flat?", metadata={"language": "en"}
     )
-    (ask,) = messages
-    assert ask["text"] == "Which city do you live or work in?"
-    assert [b["title"] for b in ask["buttons"]] == ["Bochum", "Herne", "Witten", "Hattingen"]
-    pending = next(e["value"] for e in events if e.get("name") == "pending_question")
-
-    messages, events = press_city_button(services, "hattingen", pending)
     control, answer = messages
+    assert control["custom"]["glueckauf"]["insight"]["kind"] == "answered"  # counted once, with the question
+    assert answer["text"].startswith("[en] Answer of address-registration")
+    assert not any(f"{city}-office" in answer["text"] for city in CITY_IDS)  # no city's office yet
+    assert answer["text"].endswith(services.catalog.text("ask_city_for_office", "en"))
+    assert [b["title"] for b in answer["buttons"]] == ["Bochum", "Herne", "Witten", "Hattingen"]
+    pending = next(e["value"] for e in events if e.get("name") == "pending_question")
+    last_entry = next(e["value"] for e in events if e.get("name") == "last_entry")
+    assert pending == "Where do I register my flat?" and last_entry == "address-registration"
+
+    messages, events = press_city_button(services, "hattingen", pending, last_entry)
+    control, office = messages
     control = control["custom"]["glueckauf"]
     assert control["city"] == "hattingen"
     assert control["knowledge"]["entry_id"] == "address-registration"
-    # Insights learn the question that waited for the city, not the city button.
-    assert control["insight"]["kind"] == "answered" and control["insight"]["topic"] == "address"
-    assert "Office hattingen-office" in answer["text"]
+    assert control.get("insight") is None  # the question was counted with the answer
+    assert "Office hattingen-office" in office["text"]
+    assert "Answer of address-registration" not in office["text"]  # not the whole answer again
     assert {"event": "slot", "name": "pending_question", "value": None, "timestamp": None} in events
+
+
+def test_a_city_chosen_for_a_question_that_only_asked_the_city_gets_the_whole_answer(
+    services: DialogueServices,
+) -> None:
+    """Without an earlier answer of the same entry (e.g. the city asked for an office), the whole answer comes."""
+    messages, _ = press_city_button(services, "herne", "Where do I register my flat?")
+    answer = texts(messages)[-1]
+    assert answer.startswith("[en] Answer of address-registration") and "Office herne-office" in answer
 
 
 def test_a_follow_up_naming_the_city_answers_the_question_that_waited_for_it(services: DialogueServices) -> None:
@@ -355,12 +373,12 @@ def test_a_suggestion_button_answers_the_chosen_entry(services: DialogueServices
     assert texts(messages)[0].startswith("[tr] Answer of eu-blue-card")
 
 
-def test_a_suggestion_for_a_city_specific_entry_asks_the_city_then_answers_it(services: DialogueServices) -> None:
+def test_a_suggestion_for_a_city_specific_entry_answers_then_gives_the_citys_office(services: DialogueServices) -> None:
     payload = '/ask_question{"entry":"address-registration"}'
     messages, events = run(ActionAnswerQuestion(services), text=payload, metadata={"language": "en"})
-    assert texts(messages) == [services.catalog.text("ask_city", "en")]
+    assert texts(messages)[-1].endswith(services.catalog.text("ask_city_for_office", "en"))
     assert {"event": "slot", "name": "pending_question", "value": payload, "timestamp": None} in events
-    messages, _ = press_city_button(services, "herne", payload)
+    messages, _ = press_city_button(services, "herne", payload, "address-registration")
     assert "Office herne-office" in texts(messages)[-1]
 
 
