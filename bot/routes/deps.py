@@ -3,8 +3,8 @@ route module never imports another route module for them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, Request
 from rasa_sdk.executor import ActionExecutor
@@ -18,55 +18,32 @@ from bot.i18n import Catalog
 from bot.router import MessageRouter
 from bot.settings import Settings
 
+T = TypeVar("T")
+
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     async with request.app.state.sessions() as session:
         yield session
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def _state(name: str, kind: type[T]) -> Callable[[Request], T]:
+    """A dependency returning `app.state.<name>` (set up once by create_app)."""
+
+    def get(request: Request) -> T:
+        return cast(T, getattr(request.app.state, name))
+
+    get.__name__ = f"get_{name}"
+    return get
 
 
-def get_router(request: Request) -> MessageRouter:
-    message_router: MessageRouter = request.app.state.router
-    return message_router
-
-
-def get_engine_client(request: Request) -> EngineClient:
-    client: EngineClient = request.app.state.engine_client
-    return client
-
-
-def get_database(request: Request) -> AsyncEngine:
-    database: AsyncEngine = request.app.state.database
-    return database
-
-
-def get_executor(request: Request) -> ActionExecutor:
-    executor: ActionExecutor = request.app.state.executor
-    return executor
-
-
-def get_codec(request: Request) -> SessionCodec:
-    codec: SessionCodec = request.app.state.session_codec
-    return codec
-
-
-def get_bus(request: Request) -> EventBus:
-    bus: EventBus = request.app.state.events
-    return bus
-
-
-def get_catalog(request: Request) -> Catalog:
-    catalog: Catalog = request.app.state.catalog
-    return catalog
-
-
-def get_services(request: Request) -> DialogueServices:
-    services: DialogueServices = request.app.state.dialogue
-    return services
-
+get_settings = _state("settings", Settings)
+get_router = _state("router", MessageRouter)
+get_engine_client = _state("engine_client", EngineClient)
+get_database = _state("database", AsyncEngine)
+get_executor = _state("executor", ActionExecutor)
+get_codec = _state("session_codec", SessionCodec)
+get_bus = _state("events", EventBus)
+get_catalog = _state("catalog", Catalog)
+get_services = _state("dialogue", DialogueServices)
 
 Session = Annotated[AsyncSession, Depends(get_session)]

@@ -8,7 +8,6 @@ of stopping at "unknown conversation"; the console's operations are fuzzed witho
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -25,18 +24,11 @@ from hypothesis import HealthCheck, settings
 from bot.app import create_app
 from bot.db import upgrade_database
 from bot.settings import Settings
-from tests.conftest import FakeEngine
+from tests.conftest import FakeEngine, free_port
 
 CASES_PER_OPERATION = 60  # up to; operations without parameters have fewer distinct cases
 MINIMUM_CASES = 1000
 sent: list[str] = []
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")

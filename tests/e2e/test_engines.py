@@ -17,11 +17,11 @@ from tests.conftest import (
     POSTGRES_HOST,
     POSTGRES_PORT,
     REDIS_URL,
+    free_port,
     postgres_admin,
     postgres_reachable,
     redis_reachable,
 )
-from tests.e2e.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import PROJECT_ROOT
-from tests.e2e.conftest import free_port
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 
