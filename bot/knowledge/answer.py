@@ -136,6 +136,18 @@ def figure_text(figure: Figure, catalog: Catalog, language: str, today: date, ye
     return "\n".join(lines)
 
 
+def facts_text(entry: Entry, catalog: Catalog, language: str) -> str:
+    """The entry's details as a list, each with the page it comes from when that is not the entry's own source."""
+    own = {str(source.url) for source in entry.sources}
+    lines = [catalog.text("label_good_to_know", language)]
+    for fact in entry.facts:
+        line = f"• {localised(fact.text, language)}"
+        if str(fact.source.url) not in own:
+            line += f" ({catalog.text('label_source', language)}: {fact.source.url})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def compose_answer(
     entry: Entry,
     contact: Contact | None,
@@ -152,6 +164,8 @@ def compose_answer(
     figures, stated as valid `today` or in the `year` asked about; without `with_text` only the card and the rest
     (the answer was given before the city was known)."""
     parts = [answer_text(entry, language)] if with_text else []
+    if with_text and entry.facts:
+        parts.append(facts_text(entry, catalog, language))
     parts += [figure_text(figure, catalog, language, today or date.today(), year) for figure in figures]
     if contact is not None:
         parts.append(contact_card(contact, catalog, language))

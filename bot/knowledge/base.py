@@ -105,6 +105,11 @@ def check_knowledge(kb: KnowledgeBase, today: date) -> list[Problem]:
             if not entry.questions.get(lang):
                 problems.append(Problem(where, f"question variants in {lang!r} missing"))
         problems += _unchecked_reviews(where, {lang: t.reviewed for lang, t in entry.answer.items()})
+        for number, fact in enumerate(entry.facts, 1):
+            missing = [lang for lang in REQUIRED_LANGUAGES if not fact.text.get(lang)]
+            if missing:
+                problems.append(Problem(where, f"fact {number} in {', '.join(missing)} missing"))
+            problems += _unchecked_reviews(where, fact.reviewed)
         problems += _dangling(where, entry.contacts, kb)
         problems += [Problem(where, f"figure {f!r} does not exist") for f in entry.figures if f not in kb.figures]
         if entry.checklist and entry.checklist not in kb.checklists:

@@ -33,6 +33,26 @@ class Translation(Strict):
     reviewed: bool
 
 
+MAX_FACT_CHARS = 220
+
+
+class Fact(Strict):
+    """A detail people ask about that the answer has no room for ("Integrationskurs: insgesamt 700
+    Unterrichtsstunden"), stated under the answer in the user's language, with the page that says it."""
+
+    text: dict[str, str]
+    reviewed: dict[str, bool] = Field(default_factory=dict)
+    source: Source
+
+    @field_validator("text")
+    @classmethod
+    def _short(cls, value: dict[str, str]) -> dict[str, str]:
+        for lang, text in value.items():
+            if not 10 <= len(text) <= MAX_FACT_CHARS:
+                raise ValueError(f"{lang}: a fact has 10 to {MAX_FACT_CHARS} characters, not {len(text)}")
+        return value
+
+
 ENTRY_ID_LIMIT = 40  # "/ask_question{"entry":"<id>"}" must fit Telegram's 64-byte callback data
 
 
@@ -46,6 +66,7 @@ class Entry(Strict):
     checklist: str | None = None  # a checklist ("digital folder") the answer links to
     figures: list[str] = Field(default_factory=list)  # figures (figures/<id>.yml) stated with the answer
     answer: dict[str, Translation]
+    facts: list[Fact] = Field(default_factory=list)  # details under the answer, each with its own source
     questions: dict[str, list[str]]
     sources: list[Source] = Field(min_length=1)
     last_verified: date

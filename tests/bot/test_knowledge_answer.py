@@ -100,3 +100,31 @@ def test_the_card_leads_with_the_detail_asked_for_and_says_when_the_source_gives
     card = contact_card(office, catalog, "en", first=("phone", "email")).splitlines()
     assert card[1] == "Phone: +49 2302 0000"
     assert card[2] == f"E-mail: {catalog.text('detail_not_given', 'en')}"
+
+
+def fact(text: dict[str, str], url: str = str(SOURCE["url"])) -> dict[str, object]:
+    return {"text": text, "source": {"url": url, "title": "Official page", "read": "2026-12-04"}}
+
+
+def test_facts_come_under_the_answer_in_the_users_language_with_a_source_of_their_own() -> None:
+    course = Entry.model_validate(
+        entry(
+            "integration-courses",
+            {"en": ["q"]},
+            facts=[
+                fact({"de": "Insgesamt 700 Unterrichtsstunden.", "en": "700 teaching hours in all."}),
+                fact({"de": "Ab 16 Jahren selbst.", "en": "From 16 on your own."}, "https://www.bamf.de/age"),
+            ],
+        )
+    )
+    catalog = Catalog.load(Settings().knowledge_dir / "ui")
+    text = compose_answer(course, None, catalog, "en")
+    answer, good_to_know = text.split("\n\n")[:2]
+    assert answer == "[en] Answer of integration-courses. Next step: ask the office."
+    assert good_to_know.splitlines() == [
+        "Good to know:",
+        "• 700 teaching hours in all.",  # from the entry's own source: not repeated
+        "• From 16 on your own. (Source: https://www.bamf.de/age)",
+    ]
+    assert "Gut zu wissen:\n• Insgesamt 700 Unterrichtsstunden." in compose_answer(course, None, catalog, "de")
+    assert "Good to know" not in compose_answer(course, None, catalog, "en", with_text=False)

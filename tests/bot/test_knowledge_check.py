@@ -182,3 +182,16 @@ def test_kb_check_prints_the_completeness_of_every_contact(capsys: pytest.Captur
     output = capsys.readouterr().out
     assert "contact completeness" in output
     assert "en-kreis-auslaenderbehoerde" in output and "MISSING" not in output
+
+
+def test_a_fact_missing_a_language_fails_and_a_long_one_is_refused(tmp_path: Path) -> None:
+    source = {"url": "https://www.bamf.de/kurs", "title": "BAMF – Kurs", "read": "2026-12-04"}
+    complete = {lang: f"Fact in {lang}: 700 hours." for lang in SUPPORTED_LANGUAGES}
+    partial = {"de": "Insgesamt 700 Unterrichtsstunden.", "en": "700 teaching hours in all."}
+    course = entry(
+        "course", QUESTIONS, facts=[{"text": complete, "source": source}, {"text": partial, "source": source}]
+    )
+    problems = problems_for(tmp_path, [course], [])
+    assert len(problems) == 1 and "fact 2 in tr, ar" in problems[0]
+    too_long = entry("long", QUESTIONS, facts=[{"text": {**complete, "de": "x" * 221}, "source": source}])
+    assert any("a fact has 10 to 220 characters" in p for p in problems_for(tmp_path / "long", [too_long], []))
