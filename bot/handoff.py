@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -128,14 +129,25 @@ async def typical_wait(session: AsyncSession, sample: int = 50) -> timedelta | N
 
 
 async def claim_conversation(session: AsyncSession, conversation_id: str, advisor: Advisor) -> Conversation:
-    """Atomic: one conditional UPDATE; of many simultaneous claims exactly one changes a row."""
+    conversation, _ = await claim_and_announce(session, conversation_id, advisor)
+    return conversation
+
+
+async def claim_and_announce(
+    session: AsyncSession,
+    conversation_id: str,
+    advisor: Advisor,
+    joined: Callable[[Conversation], str] | None = None,
+) -> tuple[Conversation, Message | None]:
+    """Atomic: one conditional UPDATE; of many simultaneous claims exactly one changes a row. The claim, its
+    insight event and the notice `joined` writes for the user are one transaction; a second click by the same
+    advisor changes nothing and announces nothing."""
     result = await session.execute(
         update(Conversation)
         .where(Conversation.id == conversation_id, Conversation.state == ConversationState.PENDING)
         .values(state=ConversationState.HUMAN, advisor_id=advisor.id, claimed_at=utcnow(), updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    await session.commit()
     conversation = await session.get(Conversation, conversation_id, populate_existing=True)
     if conversation is None:
         raise ConversationNotFound()
@@ -146,15 +158,17 @@ async def claim_conversation(session: AsyncSession, conversation_id: str, adviso
             else None
         )
         record_event(session, InsightKind.HANDOFF_OUTCOME, conversation, reason="claimed", wait_seconds=waited)
+        notice = _system_message(session, conversation, joined(conversation)) if joined else None
         await session.commit()
-        return conversation
+        return conversation, notice
+    # Lost or repeated: the UPDATE changed no row; the session's end closes the transaction.
     if conversation.state == ConversationState.HUMAN and conversation.advisor_id != advisor.id:
         owner = await session.get(Advisor, conversation.advisor_id) if conversation.advisor_id else None
         if owner is None:
             raise AlreadyClaimed()
         raise AlreadyClaimed(f"{owner.name} has already taken this conversation.", name=owner.name)
     if conversation.state == ConversationState.HUMAN:
-        return conversation  # a double click by the same advisor
+        return conversation, None  # a double click by the same advisor
     raise NotClaimable()
 
 
@@ -192,6 +206,12 @@ async def advisor_reply(session: AsyncSession, conversation: Conversation, advis
 
 async def add_note(session: AsyncSession, conversation: Conversation, advisor: Advisor, text: str) -> Message:
     """A private note: stored with the conversation, never delivered to the user."""
+    note = _note(session, conversation, advisor, text)
+    await session.commit()
+    return note
+
+
+def _note(session: AsyncSession, conversation: Conversation, advisor: Advisor, text: str) -> Message:
     note = Message(
         conversation_id=conversation.id,
         direction=Direction.OUTBOUND,
@@ -202,16 +222,15 @@ async def add_note(session: AsyncSession, conversation: Conversation, advisor: A
         delivery_status=DeliveryStatus.DELIVERED,
     )
     session.add(note)
-    await session.commit()
     return note
 
 
 async def hand_back(
     session: AsyncSession, conversation: Conversation, advisor: Advisor, summary: str, notice: str
 ) -> Message:
-    """The bot continues; the summary stays as a private note, the user gets `notice`."""
+    """The bot continues; the summary stays as a private note, the user gets `notice` — in one transaction."""
     ensure_owner(conversation, advisor)
-    await add_note(session, conversation, advisor, summary)
+    _note(session, conversation, advisor, summary)
     conversation.state = ConversationState.BOT
     conversation.advisor_id = None
     record_event(session, InsightKind.HANDOFF_OUTCOME, conversation, reason="handed_back")
@@ -232,6 +251,14 @@ async def notify_user(
     session: AsyncSession, conversation: Conversation, text: str, data: dict[str, Any] | None = None
 ) -> Message:
     """A system message to the user (advisor joined, bot continues, …); delivered like any reply."""
+    message = _system_message(session, conversation, text, data)
+    await session.commit()
+    return message
+
+
+def _system_message(
+    session: AsyncSession, conversation: Conversation, text: str, data: dict[str, Any] | None = None
+) -> Message:
     message = Message(
         conversation_id=conversation.id,
         direction=Direction.OUTBOUND,
@@ -242,7 +269,6 @@ async def notify_user(
         delivery_status=DeliveryStatus.QUEUED,
     )
     session.add(message)
-    await session.commit()
     return message
 
 

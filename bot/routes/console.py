@@ -245,10 +245,16 @@ async def transcript(conversation_id: str, session: Session, login: Login) -> di
     summary="Take the conversation (409 if someone was faster)",
 )
 async def claim(conversation_id: str, session: Session, advisor: Acting, request: Request) -> dict[str, Any]:
-    conversation = await handoff.claim_conversation(session, conversation_id, advisor)
-    notice = get_catalog(request).text("advisor_joined", conversation.language, name=advisor.name)
-    await request.app.state.delivery.deliver(conversation, await handoff.notify_user(session, conversation, notice))
-    get_bus(request).publish("claimed", conversation_id=conversation_id, advisor=advisor.name)
+    catalog = get_catalog(request)
+    conversation, notice = await handoff.claim_and_announce(
+        session,
+        conversation_id,
+        advisor,
+        lambda claimed: catalog.text("advisor_joined", claimed.language, name=advisor.name),
+    )
+    if notice is not None:
+        await request.app.state.delivery.deliver(conversation, notice)
+        get_bus(request).publish("claimed", conversation_id=conversation_id, advisor=advisor.name)
     return {"id": conversation.id, "state": conversation.state, "advisor": advisor.name}
 
 

@@ -309,3 +309,24 @@ def test_an_admin_marks_a_contact_request_done(
     assert client.get("/console/api/contact-requests").json()[0]["handled"] is True
     missing = client.post("/console/api/contact-requests/999/handled", headers=headers)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "contact_request_not_found"
+
+
+def test_each_handoff_transition_is_one_transaction(
+    client: TestClient, conversation: dict[str, Any], settings: Settings
+) -> None:
+    """A claim brings exactly one 'advisor joined' (a second click none); a hand-back that fails on its summary
+    changes nothing: no note, no notice, the advisor still owns the conversation."""
+    client.post(f"/api/conversations/{conversation['id']}/handoff", headers=conversation["headers"])
+    email = asyncio.run(add_advisor(settings, "one@example.org", AdvisorRole.ADVISOR))
+    client.post("/console/login", data={"email": email, "password": PASSWORD})
+    console = f"/console/api/conversations/{conversation['id']}"
+    headers = {"x-csrf-token": csrf_token(client)}
+    assert client.post(f"{console}/claim", headers=headers).status_code == 200
+    assert client.post(f"{console}/claim", headers=headers).status_code == 200  # a double click
+    before = client.get(console).json()["messages"]
+    assert [m["sender"] for m in before].count("system") == 2  # queued, advisor joined (once)
+
+    failed = client.post(f"{console}/hand-back", json={"text": "   "}, headers=headers)
+    assert failed.status_code == 422
+    after = client.get(console).json()
+    assert after["messages"] == before and after["conversation"]["state"] == "human"
