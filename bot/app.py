@@ -8,7 +8,7 @@ import logging
 import re
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,113 +62,55 @@ log = logging.getLogger(__name__)
 def create_app(
     settings: Settings | None = None, *, engine_transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
-    """Builds the app; `engine_transport` lets tests stand in for the engine's HTTP endpoint."""
+    """Builds the app; `engine_transport` lets tests stand in for the engine's HTTP endpoint. What needs no I/O is
+    set up here; the database, the engine client, the dialogue services and the channels start in the lifespan."""
     settings = settings or Settings()
-    catalog = catalog_for(settings.knowledge_dir / "ui")
-    staff_catalog = catalog_for(settings.knowledge_dir / "ui" / "staff")
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = create_database_engine(settings.database_url)
-        sessions = create_session_factory(database)
-        engine_client = EngineClient(settings.engine_url, settings.engine_timeout_seconds, engine_transport)
-        app.state.database = database
-        app.state.sessions = sessions
-        app.state.engine_client = engine_client
-        app.state.eraser = Eraser(engine_client, settings.engine_tracker_store_url)
-        app.state.router = MessageRouter(
-            sessions,
-            engine_client,
-            catalog,
-            settings.default_language,
-            office_hours,
-            events,
-            app.state.delivery,
-            locks=dispatch_locks,
-            metrics=metrics,
-        )
-        services = await run_in_threadpool(build_dialogue_services, settings, catalog)
-        app.state.language_detector = LanguageDetector(settings.nlu_dir, ignore_words=services.places.names)
-        app.state.dialogue = services
-        app.state.executor = create_executor(services)
-        app.state.telegram = None
-        if settings.telegram_token:
-            app.state.telegram = TelegramChannel(
-                token=settings.telegram_token,
-                base_url=settings.telegram_api_url,
-                webhook_url=settings.telegram_webhook_url or None,
-                webhook_secret=settings.telegram_secret(),
-                sessions=sessions,
-                router=app.state.router,
-                catalog=catalog,
-                detector=lambda: app.state.language_detector,
-                office_hours=office_hours,
-                default_language=settings.default_language,
-                events=events,
-                eraser=app.state.eraser,
-                retention_days=settings.retention_days,
-                limiter=app.state.rate_limiter,
-            )
-            app.state.delivery.register("telegram", app.state.telegram)
-            await app.state.telegram.start()
-            log.info("telegram: %s mode", "webhook" if settings.telegram_webhook_url else "polling")
-        relay = RedisRelay(events, redis, f"{settings.redis_namespace}:events") if redis is not None else None
-        app.state.relay = relay
-        if relay is not None:
-            await relay.start()
-        background = [asyncio.create_task(app.state.router.run_retry_loop(settings.engine_retry_interval_seconds))]
-        background.append(asyncio.create_task(purge_regularly(sessions, app.state.eraser, settings.retention_days)))
-        if app.state.telegram is not None:  # replies stored by instances without Telegram are sent from here
-            background.append(asyncio.create_task(app.state.delivery.push_for_other_instances(sessions)))
-        try:
-            yield
-        finally:
-            if relay is not None:
-                await relay.stop()
-            if app.state.telegram is not None:
-                await app.state.telegram.stop()
-            for task in background:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await app.state.router.finish()  # before the engine client and the database close under it
-            await engine_client.aclose()
-            await database.dispose()
-            if redis is not None:
-                await redis.aclose()
-
     app = FastAPI(
         title="Glückauf",
         summary="Multilingual advice bot for Bochum, Herne, Witten and Hattingen",
         version="0.1.0",
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, engine_transport),
     )
-    events = EventBus()
-    metrics = Metrics()
-    events.observe(metrics.observe)
-    redis = shared_redis(settings.redis_url)
+    _shared_state(app, settings)
+    _add_middleware(app, settings)
+    for module in (health, chat, actions, knowledge, console, insights, telegram, widget):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
+    _add_error_handlers(app)
+    return app
+
+
+def _shared_state(app: FastAPI, settings: Settings) -> None:
+    """Catalogs, events, metrics, limits and locks: one per app, shared by requests (and, through Redis, by
+    instances)."""
+    state = app.state
+    state.settings = settings
+    state.catalog = catalog_for(settings.knowledge_dir / "ui")
+    state.staff_catalog = catalog_for(settings.knowledge_dir / "ui" / "staff")
+    state.events = EventBus()
+    state.metrics = Metrics()
+    state.events.observe(state.metrics.observe)
+    state.redis = shared_redis(settings.redis_url)
     windows: SlidingWindows = MemoryWindows()
-    if redis is not None:
-        windows = RedisWindows(redis, f"{settings.redis_namespace}:window:")
-    office_hours = OfficeHours(settings.office_hours)
-    app.state.settings = settings
-    app.state.catalog = catalog
-    app.state.staff_catalog = staff_catalog
-    app.state.events = events
-    app.state.office_hours = office_hours
+    if state.redis is not None:
+        windows = RedisWindows(state.redis, f"{settings.redis_namespace}:window:")
+    state.office_hours = OfficeHours(settings.office_hours)
     # Held while a conversation is dispatched or its queued replies are sent again: by one instance at a time.
     hold_seconds = max(120.0, 6 * settings.engine_timeout_seconds)
-    dispatch_locks = DispatchLocks(redis, f"{settings.redis_namespace}:dispatch:", hold_seconds)
-    app.state.delivery = Delivery(events, dispatch_locks)
-    app.state.session_codec = SessionCodec(
+    state.dispatch_locks = DispatchLocks(state.redis, f"{settings.redis_namespace}:dispatch:", hold_seconds)
+    state.delivery = Delivery(state.events, state.dispatch_locks)
+    state.session_codec = SessionCodec(
         settings.signing_key(), settings.console_session_hours * 3600, settings.public_url.startswith("https")
     )
-    app.state.login_throttle = LoginThrottle(settings.login_attempts_per_15_minutes, windows)
-    app.state.rate_limiter = RateLimiter(settings.messages_per_minute, 60, windows)
-    app.state.client_limits = ClientLimits.from_settings(settings, windows)
-    app.state.frame_limiter = RateLimiter(settings.messages_per_minute * FRAMES_PER_MESSAGE, 60, windows, "frames")
-    app.state.open_sockets = Counter()  # per conversation, on this instance
-    app.state.trusted_proxies = settings.proxy_networks()
+    state.login_throttle = LoginThrottle(settings.login_attempts_per_15_minutes, windows)
+    state.rate_limiter = RateLimiter(settings.messages_per_minute, 60, windows)
+    state.client_limits = ClientLimits.from_settings(settings, windows)
+    state.frame_limiter = RateLimiter(settings.messages_per_minute * FRAMES_PER_MESSAGE, 60, windows, "frames")
+    state.open_sockets = Counter()  # per conversation, on this instance
+    state.trusted_proxies = settings.proxy_networks()
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders, hsts=settings.public_url.startswith("https://"))
     app.add_middleware(
@@ -177,15 +119,96 @@ def create_app(
         allow_methods=["GET", "POST", "PUT", "DELETE"],  # DELETE: "Delete my data" from an employer's site
         allow_headers=["authorization", "content-type"],
     )
-    app.include_router(health.router)
-    app.include_router(chat.router)
-    app.include_router(actions.router)
-    app.include_router(knowledge.router)
-    app.include_router(console.router)
-    app.include_router(insights.router)
-    app.include_router(telegram.router)
-    app.include_router(widget.router)
-    app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
+
+
+def _lifespan(
+    settings: Settings, engine_transport: httpx.AsyncBaseTransport | None
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = app.state
+        database = create_database_engine(settings.database_url)
+        state.database = database
+        state.sessions = create_session_factory(database)
+        state.engine_client = EngineClient(settings.engine_url, settings.engine_timeout_seconds, engine_transport)
+        state.eraser = Eraser(state.engine_client, settings.engine_tracker_store_url)
+        state.router = MessageRouter(
+            state.sessions,
+            state.engine_client,
+            state.catalog,
+            settings.default_language,
+            state.office_hours,
+            state.events,
+            state.delivery,
+            locks=state.dispatch_locks,
+            metrics=state.metrics,
+        )
+        services = await run_in_threadpool(build_dialogue_services, settings, state.catalog)
+        state.language_detector = LanguageDetector(settings.nlu_dir, ignore_words=services.places.names)
+        state.dialogue = services
+        state.executor = create_executor(services)
+        state.telegram = await _start_telegram(app, settings)
+        state.relay = (
+            RedisRelay(state.events, state.redis, f"{settings.redis_namespace}:events")
+            if state.redis is not None
+            else None
+        )
+        if state.relay is not None:
+            await state.relay.start()
+        background = [
+            asyncio.create_task(state.router.run_retry_loop(settings.engine_retry_interval_seconds)),
+            asyncio.create_task(purge_regularly(state.sessions, state.eraser, settings.retention_days)),
+        ]
+        if state.telegram is not None:  # replies stored by instances without Telegram are sent from here
+            background.append(asyncio.create_task(state.delivery.push_for_other_instances(state.sessions)))
+        try:
+            yield
+        finally:
+            if state.relay is not None:
+                await state.relay.stop()
+            if state.telegram is not None:
+                await state.telegram.stop()
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await state.router.finish()  # before the engine client and the database close under it
+            await state.engine_client.aclose()
+            await database.dispose()
+            if state.redis is not None:
+                await state.redis.aclose()
+
+    return lifespan
+
+
+async def _start_telegram(app: FastAPI, settings: Settings) -> TelegramChannel | None:
+    if not settings.telegram_token:
+        return None
+    state = app.state
+    channel = TelegramChannel(
+        token=settings.telegram_token,
+        base_url=settings.telegram_api_url,
+        webhook_url=settings.telegram_webhook_url or None,
+        webhook_secret=settings.telegram_secret(),
+        sessions=state.sessions,
+        router=state.router,
+        catalog=state.catalog,
+        detector=lambda: state.language_detector,
+        office_hours=state.office_hours,
+        default_language=settings.default_language,
+        events=state.events,
+        eraser=state.eraser,
+        retention_days=settings.retention_days,
+        limiter=state.rate_limiter,
+    )
+    state.delivery.register("telegram", channel)
+    await channel.start()
+    log.info("telegram: %s mode", "webhook" if settings.telegram_webhook_url else "polling")
+    return channel
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error as one JSON body ({"error": {"code", "message"}}), in the user's or the advisor's language."""
 
     @app.exception_handler(NotAuthenticated)
     async def login_required(request: Request, exc: NotAuthenticated) -> Response:
@@ -200,7 +223,7 @@ def create_app(
         if request.url.path.startswith("/console"):
             message = staff_error_message(request, exc) or message
         elif exc.catalog_key and language:
-            message = catalog.text(exc.catalog_key, language, **exc.values)
+            message = request.app.state.catalog.text(exc.catalog_key, language, **exc.values)
         return error_response(exc.status_code, exc.code, message)
 
     @app.exception_handler(HTTPException)
@@ -221,8 +244,6 @@ def create_app(
             f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}" for e in exc.errors()
         )
         return error_response(422, "invalid_request", problems or "The request body is not valid JSON.")
-
-    return app
 
 
 def build_dialogue_services(settings: Settings, catalog: Catalog) -> DialogueServices:

@@ -19,7 +19,7 @@ from bot.conversations import UNREADABLE
 from bot.delivery import Delivery
 from bot.dialogue import read_control
 from bot.dispatch_lock import DispatchBusy, DispatchLocks
-from bot.engine_client import EngineClient, EngineUnavailable
+from bot.engine_client import EngineClient, EngineReply, EngineUnavailable
 from bot.events import EventBus
 from bot.handoff import awaits_contact, contact_in, start_handoff, store_contact_request
 from bot.i18n import Catalog
@@ -97,95 +97,134 @@ class MessageRouter:
             return []
 
     async def _dispatch(self, conversation_id: str) -> tuple[Conversation | None, list[Message]]:
+        """The conversation's queued messages, oldest first, each in its own short transactions: what to do with it
+        is decided and stored before the engine is asked; no database session stays open while the engine thinks."""
+        replies: list[Message] = []
+        conversation: Conversation | None = None
+        while True:
+            async with self._sessions() as session:
+                conversation = await session.get(Conversation, conversation_id)
+                if conversation is None:
+                    return None, replies
+                if conversation.state != ConversationState.BOT:
+                    await self._leave_to_advisors(session, conversation)
+                    return conversation, replies
+                queued = await _queued_inbound(session, conversation_id)
+                if not queued:
+                    return conversation, replies
+                inbound = queued[0]
+                answered_here = await self._answer_without_engine(session, conversation, inbound)
+                if answered_here is not None:
+                    replies.append(answered_here)
+                    await session.commit()
+                    continue
+                question = unshouted(inbound.text, inbound.language or conversation.language)
+                metadata = _metadata(conversation, self._office_hours.is_open(self._clock()))
+            try:
+                with self._metrics.timed("engine"):
+                    answers = await self._engine.send(conversation_id, question, metadata)
+            except EngineUnavailable as exc:
+                self._metrics.engine_errors.inc()
+                log.warning("engine unavailable for %s: %s", conversation_id, exc)
+                replies += await self._engine_failed(inbound.id)
+                return conversation, replies
+            turn, handed_off = await self._store_turn(conversation_id, inbound.id, answers)
+            conversation = turn[0] if turn else conversation
+            replies += turn[1] if turn else []
+            if handed_off:  # a human owns what the user writes next
+                return conversation, replies
+
+    async def _leave_to_advisors(self, session: AsyncSession, conversation: Conversation) -> None:
+        """A human owns the conversation (or it waits for one): its messages are for the advisors, not the engine —
+        not even later, after the hand-back."""
+        for inbound in await _queued_inbound(session, conversation.id):
+            inbound.delivery_status = DeliveryStatus.DELIVERED
+        await session.commit()
+        self._events.publish("message", conversation_id=conversation.id)
+
+    async def _answer_without_engine(
+        self, session: AsyncSession, conversation: Conversation, inbound: Message
+    ) -> Message | None:
+        """Messages the service answers itself: a contact left after the offer, a language we do not speak, text
+        nobody can read. None: the message is a question for the engine."""
+        contact = contact_in(inbound.text) if awaits_contact(conversation, self._clock()) else None
+        if contact:  # the reply to "leave your e-mail address or phone number": a contact request, not a question
+            inbound.delivery_status = DeliveryStatus.DELIVERED
+            stored = await store_contact_request(session, conversation, contact, True, self._catalog)
+            self._events.publish("contact_request", conversation_id=conversation.id)
+            return stored
+        if inbound.language and inbound.language not in self._catalog.languages:
+            # A language we do not speak: say so in English and German, list ours; no guessing.
+            inbound.delivery_status = DeliveryStatus.DELIVERED
+            names = ", ".join(info.name for info in self._catalog.languages.values())
+            text = "\n\n".join(
+                self._catalog.text("unsupported_language", lang, languages=names) for lang in ("en", "de")
+            )
+            return _outbound(session, conversation, text, SenderKind.SYSTEM, "en")
+        if (inbound.data or {}).get(UNREADABLE):
+            # "asdfghjkl": the classifier would give it an intent ("thanks!"); say what the bot is for.
+            inbound.delivery_status = DeliveryStatus.DELIVERED
+            return self._system_reply(session, conversation, "how_can_i_help")
+        return None
+
+    async def _engine_failed(self, inbound_id: int) -> list[Message]:
+        """The message stays queued for the retry loop; the user hears "one moment" once, not on every retry."""
+        async with self._sessions() as session:
+            inbound = await session.get(Message, inbound_id)
+            conversation = await session.get(Conversation, inbound.conversation_id) if inbound else None
+            if inbound is None or conversation is None:
+                return []
+            inbound.attempts += 1
+            notice = [self._system_reply(session, conversation, "engine_unavailable")] if inbound.attempts == 1 else []
+            await session.commit()
+            return notice
+
+    async def _store_turn(
+        self, conversation_id: str, inbound_id: int, answers: list[EngineReply]
+    ) -> tuple[tuple[Conversation, list[Message]] | None, bool]:
+        """The engine's answers to one message, stored in one transaction with what they change (language, city,
+        insight); then the handoff, if the turn asked for one. Returns the conversation, the replies and whether the
+        conversation went to the advisors."""
         async with self._sessions() as session:
             conversation = await session.get(Conversation, conversation_id)
-            if conversation is None:
-                return None, []
-            if conversation.state != ConversationState.BOT:
-                # A human owns it (or it waits for one): the message is for the advisors, not the engine —
-                # not even later, after the hand-back.
-                for inbound in await _queued_inbound(session, conversation_id):
-                    inbound.delivery_status = DeliveryStatus.DELIVERED
-                await session.commit()
-                self._events.publish("message", conversation_id=conversation_id)
-                return conversation, []
+            inbound = await session.get(Message, inbound_id)
+            if conversation is None or inbound is None:  # erased while the engine answered
+                return None, False
+            inbound.delivery_status = DeliveryStatus.DELIVERED
+            self._metrics.turns.labels(conversation.channel).inc()
+            handoff_reason: str | None = None
+            annotation: dict[str, Any] = {}
             replies: list[Message] = []
-            for inbound in await _queued_inbound(session, conversation_id):
-                contact = contact_in(inbound.text) if awaits_contact(conversation, self._clock()) else None
-                if contact:
-                    # The reply to "leave your e-mail address or phone number": a contact request, not a question.
-                    inbound.delivery_status = DeliveryStatus.DELIVERED
-                    replies.append(await store_contact_request(session, conversation, contact, True, self._catalog))
-                    self._events.publish("contact_request", conversation_id=conversation_id)
+            for answer in answers:
+                control = read_control(answer.data, set(self._catalog.languages))
+                if control:
+                    self._apply_update(conversation, control)
+                    handoff_reason = control.get("handoff") or handoff_reason
+                    annotation = control.get("knowledge") or {}
+                    if control.get("insight"):
+                        record_turn(session, conversation, control["insight"], inbound.text)
+                if not answer.text:
                     continue
-                if inbound.language and inbound.language not in self._catalog.languages:
-                    # A language we do not speak: say so in English and German, list ours; no guessing.
-                    inbound.delivery_status = DeliveryStatus.DELIVERED
-                    replies.append(self._unsupported_language_reply(session, conversation))
-                    await session.commit()
-                    continue
-                if (inbound.data or {}).get(UNREADABLE):
-                    # "asdfghjkl": the classifier would give it an intent ("thanks!"); say what the bot is for.
-                    inbound.delivery_status = DeliveryStatus.DELIVERED
-                    replies.append(self._system_reply(session, conversation, "how_can_i_help"))
-                    await session.commit()
-                    continue
-                try:
-                    question = unshouted(inbound.text, inbound.language or conversation.language)
-                    open_now = self._office_hours.is_open(self._clock())
-                    with self._metrics.timed("engine"):
-                        answers = await self._engine.send(conversation.id, question, _metadata(conversation, open_now))
-                except EngineUnavailable as exc:
-                    self._metrics.engine_errors.inc()
-                    log.warning("engine unavailable for %s: %s", conversation_id, exc)
-                    inbound.attempts += 1
-                    if inbound.attempts == 1:
-                        replies.append(self._system_reply(session, conversation, "engine_unavailable"))
-                    await session.commit()
-                    break
-                inbound.delivery_status = DeliveryStatus.DELIVERED
-                self._metrics.turns.labels(conversation.channel).inc()
-                handoff_reason: str | None = None
-                annotation: dict[str, Any] = {}
-                for answer in answers:
-                    control = read_control(answer.data, set(self._catalog.languages))
-                    if control:
-                        self._apply_update(conversation, control)
-                        handoff_reason = control.get("handoff") or handoff_reason
-                        annotation = control.get("knowledge") or {}
-                        if control.get("insight"):
-                            record_turn(session, conversation, control["insight"], inbound.text)
-                    if not answer.text:
-                        continue
-                    data = {k: v for k, v in answer.data.items() if k != "custom"}
-                    if annotation:  # Rasa splits an answer at blank lines: every part belongs to the entry
-                        data["knowledge"] = annotation
-                    reply = Message(
-                        conversation_id=conversation.id,
-                        direction=Direction.OUTBOUND,
-                        sender=SenderKind.BOT,
-                        text=answer.text,
-                        language=conversation.language,
-                        data=data or None,
-                        delivery_status=DeliveryStatus.QUEUED,
-                    )
-                    session.add(reply)
-                    replies.append(reply)
-                _mark_rateable(replies)
-                await session.commit()
-                if handoff_reason:
-                    notice = await start_handoff(
-                        session,
-                        conversation,
-                        handoff_reason,
-                        self._catalog,
-                        self._office_hours,
-                        self._clock(),
-                        self._events,
-                    )
-                    replies.append(notice)
-                    break  # a human owns what the user writes next
-            return conversation, replies
+                data = {k: v for k, v in answer.data.items() if k != "custom"}
+                if annotation:  # Rasa splits an answer at blank lines: every part belongs to the entry
+                    data["knowledge"] = annotation
+                replies.append(
+                    _outbound(session, conversation, answer.text, SenderKind.BOT, conversation.language, data)
+                )
+            _mark_rateable(replies)
+            await session.commit()
+            if not handoff_reason:
+                return (conversation, replies), False
+            notice = await start_handoff(
+                session,
+                conversation,
+                handoff_reason,
+                self._catalog,
+                self._office_hours,
+                self._clock(),
+                self._events,
+            )
+            return (conversation, [*replies, notice]), True
 
     @staticmethod
     def _apply_update(conversation: Conversation, control: dict[str, Any]) -> None:
@@ -195,32 +234,9 @@ class MessageRouter:
         if "city" in control:
             conversation.city = control["city"]
 
-    def _unsupported_language_reply(self, session: AsyncSession, conversation: Conversation) -> Message:
-        names = ", ".join(info.name for info in self._catalog.languages.values())
-        text = "\n\n".join(self._catalog.text("unsupported_language", lang, languages=names) for lang in ("en", "de"))
-        message = Message(
-            conversation_id=conversation.id,
-            direction=Direction.OUTBOUND,
-            sender=SenderKind.SYSTEM,
-            text=text,
-            language="en",
-            delivery_status=DeliveryStatus.QUEUED,
-        )
-        session.add(message)
-        return message
-
     def _system_reply(self, session: AsyncSession, conversation: Conversation, key: str) -> Message:
         language = conversation.language or self._default_language
-        message = Message(
-            conversation_id=conversation.id,
-            direction=Direction.OUTBOUND,
-            sender=SenderKind.SYSTEM,
-            text=self._catalog.text(key, language),
-            language=language,
-            delivery_status=DeliveryStatus.QUEUED,
-        )
-        session.add(message)
-        return message
+        return _outbound(session, conversation, self._catalog.text(key, language), SenderKind.SYSTEM, language)
 
     async def retry_queued(self) -> int:
         """Dispatch every bot-owned conversation with a backlog; returns how many replies were produced."""
@@ -279,6 +295,28 @@ def _metadata(conversation: Conversation, advisors_available: bool) -> dict[str,
         "audience_is_default": default_audience is not None,
         "channel": conversation.channel,
     }
+
+
+def _outbound(
+    session: AsyncSession,
+    conversation: Conversation,
+    text: str,
+    sender: SenderKind,
+    language: str | None,
+    data: dict[str, Any] | None = None,
+) -> Message:
+    """The one place a reply of the bot or the service to the user is made: queued until its channel has it."""
+    message = Message(
+        conversation_id=conversation.id,
+        direction=Direction.OUTBOUND,
+        sender=sender,
+        text=text,
+        language=language,
+        data=data or None,
+        delivery_status=DeliveryStatus.QUEUED,
+    )
+    session.add(message)
+    return message
 
 
 def _mark_rateable(replies: list[Message]) -> None:

@@ -150,135 +150,145 @@ async def conversation_socket(
         await websocket.accept()
     open_sockets[conversation_id] += 1
     try:
-        await _serve(websocket, conversation)
+        await _SocketSession(websocket, conversation).serve()
     finally:
         open_sockets[conversation_id] -= 1
         if open_sockets[conversation_id] <= 0:
             del open_sockets[conversation_id]
 
 
-async def _serve(websocket: WebSocket, conversation: Conversation) -> None:
-    app = websocket.app
-    conversation_id = conversation.id
-    # Last message id sent, queue place shown, and whether this conversation's own messages may have changed.
-    state: dict[str, Any] = {"last": 0, "position": None, "own": False}
-    wake = asyncio.Event()
+class _SocketSession:
+    """One open widget socket: three tasks — the bus listener wakes the pusher, the pusher sends new messages and
+    queue places, the reader handles the client's frames — until one of them ends (disconnect, limit, error)."""
 
-    async def push_new() -> None:
-        async with app.state.sessions() as session:
-            messages = await conversations.list_messages(session, conversation_id, state["last"], RESUME_MESSAGES)
+    def __init__(self, websocket: WebSocket, conversation: Conversation) -> None:
+        self.websocket = websocket
+        self.app = websocket.app
+        self.conversation = conversation
+        self.last = 0  # the last message id sent
+        self.position: int | None = None  # the queue place shown
+        self.own = False  # whether this conversation's own messages may have changed
+        self.wake = asyncio.Event()
+
+    async def serve(self) -> None:
+        tasks = [asyncio.create_task(t()) for t in (self.listen_to_bus, self.pusher, self.reader)]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, _Closed, WebSocketDisconnect, RuntimeError):
+                    await task
+
+    async def push_new(self) -> None:
+        async with self.app.state.sessions() as session:
+            messages = await conversations.list_messages(session, self.conversation.id, self.last, RESUME_MESSAGES)
             await conversations.mark_delivered(session, messages)
         for message in messages:
-            await websocket.send_json({"type": "message", "message": _out(message)})
-            state["last"] = max(state["last"], message.id)
+            await self.websocket.send_json({"type": "message", "message": _out(message)})
+            self.last = max(self.last, message.id)
 
-    async def push_queue_position() -> None:
-        async with app.state.sessions() as session:
-            stored = await session.get(Conversation, conversation_id)
+    async def push_queue_position(self) -> None:
+        async with self.app.state.sessions() as session:
+            stored = await session.get(Conversation, self.conversation.id)
             waiting = stored is not None and stored.state == ConversationState.PENDING
             position = await queue_position(session, stored) if waiting and stored is not None else None
-        if position == state["position"]:
+        if position == self.position:
             return
-        state["position"] = position
-        catalog: Catalog = app.state.catalog
-        language = stored.language if stored is not None and stored.language else app.state.settings.default_language
+        self.position = position
+        catalog: Catalog = self.app.state.catalog
+        language = stored.language if stored is not None and stored.language else self.default_language
         text = catalog.text("queue_position", language, position=position) if position else ""
-        await websocket.send_json({"type": "queue", "position": position, "text": text})
+        await self.websocket.send_json({"type": "queue", "position": position, "text": text})
 
-    async def listen_to_bus() -> None:
-        async with app.state.events.subscribe() as queue:
+    async def listen_to_bus(self) -> None:
+        async with self.app.state.events.subscribe() as queue:
             while True:
                 event = await queue.get()
-                if event.get("conversation_id") == conversation_id:
-                    state["own"] = True
-                    wake.set()
-                elif event.get("kind") in QUEUE_EVENTS and state["position"] is not None:
-                    wake.set()  # another conversation leaving the queue moves this waiting one up
+                if event.get("conversation_id") == self.conversation.id:
+                    self.own = True
+                    self.wake.set()
+                elif event.get("kind") in QUEUE_EVENTS and self.position is not None:
+                    self.wake.set()  # another conversation leaving the queue moves this waiting one up
 
-    async def pusher() -> None:
+    async def pusher(self) -> None:
         while True:
-            await wake.wait()
-            wake.clear()
-            if state["own"]:
-                state["own"] = False
-                await push_new()
-            await push_queue_position()
+            await self.wake.wait()
+            self.wake.clear()
+            if self.own:
+                self.own = False
+                await self.push_new()
+            await self.push_queue_position()
 
-    async def refuse(error: AppError, close_code: int) -> None:
-        await send_error(None, error)
-        await websocket.close(code=close_code)
+    async def refuse(self, error: AppError, close_code: int) -> None:
+        await self.send_error(None, error)
+        await self.websocket.close(code=close_code)
         raise _Closed()
 
-    async def reader() -> None:
-        frames: RateLimiter = app.state.frame_limiter
+    async def reader(self) -> None:
+        frames: RateLimiter = self.app.state.frame_limiter
+        max_bytes = self.app.state.settings.max_body_bytes
         while True:
             try:
-                raw = await websocket.receive_text()
+                raw = await self.websocket.receive_text()
             except WebSocketDisconnect:
                 raise _Closed() from None
             try:  # every frame counts, before any work on it
-                await frames.hit(conversation_id)
+                await frames.hit(self.conversation.id)
             except RateLimited as exc:
-                await refuse(exc, 1008)
-            if len(raw) > app.state.settings.max_body_bytes:
-                await refuse(
-                    PayloadTooLarge(f"A frame may have at most {app.state.settings.max_body_bytes} bytes."), 1009
-                )
+                await self.refuse(exc, 1008)
+            if len(raw) > max_bytes:
+                await self.refuse(PayloadTooLarge(f"A frame may have at most {max_bytes} bytes."), 1009)
             try:
                 frame = json.loads(raw)
             except ValueError:
-                await websocket.send_json({"type": "error", "code": "invalid_frame"})
+                await self.websocket.send_json({"type": "error", "code": "invalid_frame"})
                 continue
             if frame.get("type") == "resume":
-                state["last"] = int(frame.get("after") or 0)
-                state["own"] = True
-                wake.set()
+                self.last = int(frame.get("after") or 0)
+                self.own = True
+                self.wake.set()
             elif frame.get("type") == "message":
-                await handle_message(frame)
+                await self.handle_message(frame)
 
-    async def handle_message(frame: dict[str, Any]) -> None:
+    async def handle_message(self, frame: dict[str, Any]) -> None:
+        state = self.app.state
         client_id = str(frame.get("id") or "")[:64] or None
         try:
-            async with app.state.sessions() as session:
-                stored = await session.get(Conversation, conversation_id)
+            async with state.sessions() as session:
+                stored = await session.get(Conversation, self.conversation.id)
                 if stored is None:
                     raise ConversationNotFound()
-                text = conversations.clean_text(str(frame.get("text") or ""), app.state.settings.max_message_chars)
-                await app.state.rate_limiter.hit(conversation_id)
-                with app.state.router.metrics.timed("store"):
+                text = conversations.clean_text(str(frame.get("text") or ""), state.settings.max_message_chars)
+                await state.rate_limiter.hit(self.conversation.id)
+                with state.router.metrics.timed("store"):
                     message = await conversations.store_user_message(
                         session,
                         stored,
                         text,
-                        detector=app.state.language_detector,
-                        default_language=app.state.settings.default_language,
+                        detector=state.language_detector,
+                        default_language=self.default_language,
                         client_message_id=client_id,
                     )
                 language = stored.language
         except AppError as exc:
-            await send_error(client_id, exc)
+            await self.send_error(client_id, exc)
             return
-        await websocket.send_json({"type": "ack", "id": client_id, "message": _out(message), "language": language})
-        app.state.router.dispatch_soon(conversation_id)  # replies come via the bus
+        ack = {"type": "ack", "id": client_id, "message": _out(message), "language": language}
+        await self.websocket.send_json(ack)
+        state.router.dispatch_soon(self.conversation.id)  # replies come via the bus
 
-    async def send_error(client_id: str | None, error: AppError) -> None:
-        catalog: Catalog = app.state.catalog
-        language = language_of(conversation)
+    async def send_error(self, client_id: str | None, error: AppError) -> None:
+        catalog: Catalog = self.app.state.catalog
+        language = self.conversation.language or self.default_language
         text = catalog.text(error.catalog_key, language, **error.values) if error.catalog_key else error.detail
-        await websocket.send_json({"type": "error", "id": client_id, "code": error.code, "message": text})
+        await self.websocket.send_json({"type": "error", "id": client_id, "code": error.code, "message": text})
 
-    def language_of(conv: Conversation) -> str:
-        return conv.language or app.state.settings.default_language
-
-    tasks = [asyncio.create_task(t()) for t in (listen_to_bus, pusher, reader)]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, _Closed, WebSocketDisconnect, RuntimeError):
-                await task
+    @property
+    def default_language(self) -> str:
+        language: str = self.app.state.settings.default_language
+        return language
 
 
 def _out(message: Any) -> dict[str, Any]:
