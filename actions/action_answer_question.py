@@ -12,8 +12,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
-from bot.answering import Outcome, answer_question, outcome_control, outcome_slots
-from bot.dialogue import DialogueServices, TurnContext
+from bot.domain.answering import Outcome, answer_question, outcome_control, outcome_slots
+from bot.domain.dialogue import DialogueServices, TurnContext
 
 
 class ActionAnswerQuestion(Action):

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.dialogue import DialogueServices, TurnContext, control_message
+from bot.domain.dialogue import DialogueServices, TurnContext, control_message
 
 
 class ActionAnswerYesNo(Action):

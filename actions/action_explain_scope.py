@@ -6,7 +6,7 @@ from __future__ import annotations
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_first import KnowledgeFirstAction
-from bot.dialogue import TurnContext, control_message
+from bot.domain.dialogue import TurnContext, control_message
 
 
 class ActionExplainScope(KnowledgeFirstAction):

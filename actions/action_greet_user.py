@@ -1,7 +1,7 @@
 """Greets the user in the conversation's language; employers hear what the bot does for them."""
 
 from actions.reply_action import ReplyAction
-from bot.dialogue import TurnContext
+from bot.domain.dialogue import TurnContext
 
 
 class ActionGreetUser(ReplyAction):

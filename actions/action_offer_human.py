@@ -10,8 +10,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.action_answer_question import utter_outcome
-from bot.answering import offer_advisor, outcome_slots
-from bot.dialogue import DialogueServices, TurnContext
+from bot.domain.answering import offer_advisor, outcome_slots
+from bot.domain.dialogue import DialogueServices, TurnContext
 
 
 class ActionOfferHuman(Action):

@@ -7,8 +7,8 @@ from __future__ import annotations
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_first import KnowledgeFirstAction
-from bot.answering import topic_buttons
-from bot.dialogue import TurnContext
+from bot.domain.answering import topic_buttons
+from bot.domain.dialogue import TurnContext
 
 
 class ActionOfferTopics(KnowledgeFirstAction):

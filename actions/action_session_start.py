@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.dialogue import DialogueServices
+from bot.domain.dialogue import DialogueServices
 
 KEPT_SLOTS = ("language", "city", "audience")
 

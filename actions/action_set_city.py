@@ -14,8 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
 from actions.action_answer_question import ActionAnswerQuestion
-from bot.answering import Outcome, answer_question, city_buttons, office_for_answered
-from bot.dialogue import TurnContext, city_name, control_message, first_entity
+from bot.domain.answering import Outcome, answer_question, city_buttons, office_for_answered
+from bot.domain.dialogue import TurnContext, city_name, control_message, first_entity
 from bot.knowledge.schema import CITY_IDS
 
 # A message the classifier is sure names a city, but none we know: with a typo when it is short ("ich wohne in

@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
 from actions.action_answer_question import ActionAnswerQuestion
-from bot.answering import answer_question
-from bot.dialogue import TurnContext, control_message
+from bot.domain.answering import answer_question
+from bot.domain.dialogue import TurnContext, control_message
 
 
 class KnowledgeFirstAction(ActionAnswerQuestion):

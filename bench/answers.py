@@ -5,7 +5,7 @@ Prints top-1 accuracy per language, the "not sure" rate and the wrong-answer rat
 sweep over the confidence threshold so its setting in bot/knowledge/index.py can be checked. When not sure, the bot
 offers the entries the question resembles as buttons: "offered" is the share of the "not sure" questions on covered
 topics whose entry is among them (one click to the answer); "offered, uncovered" the share of questions on topics
-we do not cover that still got buttons (noise). A second sweep checks SUGGEST_PROBABILITY in bot/answering.py.
+we do not cover that still got buttons (noise). A second sweep checks SUGGEST_PROBABILITY in bot/domain/answering.py.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from typing import Any
 import yaml
 
 from bench.report import percentile, table
-from bot import answering
-from bot.answering import answer_question, entry_contact, entry_payload
 from bot.app import build_dialogue_services
-from bot.dialogue import TurnContext
-from bot.i18n import catalog_for
+from bot.domain import answering
+from bot.domain.answering import answer_question, entry_contact, entry_payload
+from bot.domain.dialogue import TurnContext
+from bot.infra.i18n import catalog_for
+from bot.infra.settings import PROJECT_ROOT, Settings
 from bot.knowledge import index as index_module
 from bot.knowledge.answer import localised
-from bot.settings import PROJECT_ROOT, Settings
 
 SET_PREFIX = "set:"  # results are also kept per file of bench/answers, under this prefix
 # The sets written first, shortest and hardest: the confidence threshold is the lowest of the sweep that keeps their

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.report import percentile, table
-from bot.db import create_database_engine, create_session_factory, sync_url, upgrade_database
+from bot.infra.db import create_database_engine, create_session_factory, sync_url, upgrade_database
 from bot.insights import figures
 from bot.insights.figures import Filters
 

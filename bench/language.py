@@ -22,7 +22,8 @@ import sys
 from collections import Counter, defaultdict
 
 from bench.report import table
-from bot.language import (
+from bot.infra.settings import PROJECT_ROOT, Settings
+from bot.understanding.language import (
     CHAT_MODEL_WEIGHT,
     NO_EVIDENCE,
     SUPPORTED_LANGUAGES,
@@ -33,8 +34,7 @@ from bot.language import (
     normalise,
     training_examples,
 )
-from bot.places import PlaceRecognizer
-from bot.settings import PROJECT_ROOT, Settings
+from bot.understanding.places import PlaceRecognizer
 
 HELD_OUT = PROJECT_ROOT / "tests" / "nlu"
 FOLDS = 5

@@ -20,9 +20,9 @@ import yaml
 
 from bench.language import REPORT_HEADERS, held_out, language_report
 from bench.report import percentile, table
-from bot.language import LanguageDetector
-from bot.places import PlaceRecognizer
-from bot.settings import PROJECT_ROOT, Settings
+from bot.infra.settings import PROJECT_ROOT, Settings
+from bot.understanding.language import LanguageDetector
+from bot.understanding.places import PlaceRecognizer
 
 ENGINE_PYTHON = PROJECT_ROOT / ".venv-engine" / "bin" / "python"
 

@@ -28,11 +28,11 @@ from typing import Any
 import httpx
 import yaml
 
-from bot.i18n import catalog_for
-from bot.settings import PROJECT_ROOT, Settings
+from bot.infra.i18n import catalog_for
+from bot.infra.settings import PROJECT_ROOT, Settings
+from bot.infra.tables import table
 from bot.stack import Stack
-from bot.tables import table
-from bot.text import fold
+from bot.understanding.text import fold
 
 QUESTIONS = PROJECT_ROOT / "bench" / "real"
 KINDS = ("fact", "handoff", "refuse", "not_covered")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.tables import table
+from bot.infra.tables import table
 
 __all__ = ["percentile", "table"]
 

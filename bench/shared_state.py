@@ -21,11 +21,11 @@ from collections.abc import Awaitable, Callable
 from redis.asyncio import Redis
 
 from bench.report import percentile, table
-from bot.console_auth import LoginThrottle
-from bot.dispatch_lock import DispatchLocks
-from bot.events import EventBus, RedisRelay
-from bot.rate_limit import RateLimiter
-from bot.sliding_window import MemoryWindows, RedisWindows
+from bot.console.auth import LoginThrottle
+from bot.infra.dispatch_lock import DispatchLocks
+from bot.infra.events import EventBus, RedisRelay
+from bot.infra.rate_limit import RateLimiter
+from bot.infra.sliding_window import MemoryWindows, RedisWindows
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2000"))
 Operation = Callable[[int], Awaitable[None]]

@@ -6,13 +6,13 @@ import argparse
 import sys
 from datetime import date
 
-from bot.settings import Settings
+from bot.infra.settings import Settings
 
 
 def kb_check(settings: Settings) -> int:
+    from bot.infra.tables import table
     from bot.knowledge.base import check_knowledge, completeness_table, load_knowledge
     from bot.knowledge.schema import CONTACT_FIELDS
-    from bot.tables import table
 
     kb, problems = load_knowledge(settings.knowledge_dir)
     problems += check_knowledge(kb, date.today())
@@ -40,7 +40,7 @@ def kb_index(settings: Settings) -> int:
     import time
 
     from bot.app import build_dialogue_services
-    from bot.i18n import catalog_for
+    from bot.infra.i18n import catalog_for
 
     logging.basicConfig(level=logging.INFO, format="   %(message)s")
     started = time.monotonic()
@@ -53,7 +53,7 @@ def kb_index(settings: Settings) -> int:
 
 
 def migrate(settings: Settings) -> int:
-    from bot.db import upgrade_database
+    from bot.infra.db import upgrade_database
 
     upgrade_database(settings.database_url)
     print("database is up to date")
@@ -64,9 +64,9 @@ def purge(settings: Settings, args: argparse.Namespace) -> int:
     """What the service purges every few hours, now; with --dry-run only counted."""
     import asyncio
 
-    from bot.db import create_database_engine, create_session_factory, upgrade_database
-    from bot.engine_client import EngineClient
-    from bot.privacy import Eraser, purge
+    from bot.domain.privacy import Eraser, purge
+    from bot.infra.db import create_database_engine, create_session_factory, upgrade_database
+    from bot.infra.engine_client import EngineClient
 
     upgrade_database(settings.database_url)
 
@@ -91,7 +91,7 @@ def purge(settings: Settings, args: argparse.Namespace) -> int:
 def engine_endpoints(settings: Settings) -> int:
     import yaml
 
-    from bot.engine_endpoints import engine_endpoints as completed
+    from bot.infra.engine_endpoints import engine_endpoints as completed
 
     try:
         print(yaml.safe_dump(completed(settings), sort_keys=False), end="")
@@ -111,10 +111,10 @@ def advisor_add(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
     import getpass
 
-    from bot.advisors import create_advisor
-    from bot.db import create_database_engine, create_session_factory, upgrade_database
-    from bot.errors import AppError
-    from bot.models import AdvisorRole
+    from bot.domain.advisors import create_advisor
+    from bot.domain.models import AdvisorRole
+    from bot.infra.db import create_database_engine, create_session_factory, upgrade_database
+    from bot.infra.errors import AppError
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
 

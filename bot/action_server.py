@@ -11,7 +11,7 @@ from typing import Any
 from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
 
-from bot.dialogue import DialogueServices
+from bot.domain.dialogue import DialogueServices
 
 
 def discover_actions(package: ModuleType) -> list[type[Action]]:

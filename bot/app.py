@@ -23,34 +23,35 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.action_server import create_executor
+from bot.channels import api, widget
 from bot.channels.telegram import TelegramChannel
-from bot.console_auth import LoginThrottle, NotAuthenticated, SessionCodec
-from bot.db import create_database_engine, create_session_factory
-from bot.delivery import Delivery
-from bot.dialogue import DialogueServices
-from bot.dispatch_lock import DispatchLocks
-from bot.engine_client import EngineClient
-from bot.errors import AppError, PayloadTooLarge
-from bot.events import EventBus, RedisRelay
-from bot.i18n import Catalog, catalog_for
+from bot.channels.widget import FRAMES_PER_MESSAGE
+from bot.console.auth import LoginThrottle, NotAuthenticated, SessionCodec
+from bot.console.staff_language import staff_error_message
+from bot.domain.delivery import Delivery
+from bot.domain.dialogue import DialogueServices
+from bot.domain.office_hours import OfficeHours
+from bot.domain.privacy import Eraser, purge_regularly
+from bot.domain.router import MessageRouter
+from bot.infra.db import create_database_engine, create_session_factory
+from bot.infra.dispatch_lock import DispatchLocks
+from bot.infra.engine_client import EngineClient
+from bot.infra.errors import AppError, PayloadTooLarge
+from bot.infra.events import EventBus, RedisRelay
+from bot.infra.i18n import Catalog, catalog_for
+from bot.infra.logs import configure_logging
+from bot.infra.metrics import Metrics
+from bot.infra.rate_limit import ClientLimits, RateLimiter
+from bot.infra.security import SecurityHeaders
+from bot.infra.settings import Settings
+from bot.infra.sliding_window import MemoryWindows, RedisWindows, SlidingWindows
 from bot.knowledge.base import load_knowledge
 from bot.knowledge.index import KnowledgeIndex, load_uncovered
-from bot.language import LanguageDetector
-from bot.logs import configure_logging
-from bot.metrics import Metrics
-from bot.office_hours import OfficeHours
-from bot.offices import OfficeRecognizer
-from bot.places import PlaceRecognizer
-from bot.privacy import Eraser, purge_regularly
-from bot.rate_limit import ClientLimits, RateLimiter
-from bot.router import MessageRouter
-from bot.routes import actions, chat, console, health, insights, knowledge, telegram, widget
-from bot.routes.widget import FRAMES_PER_MESSAGE
-from bot.security import SecurityHeaders
-from bot.settings import Settings
-from bot.signals import MessageSignals
-from bot.sliding_window import MemoryWindows, RedisWindows, SlidingWindows
-from bot.staff_language import staff_error_message
+from bot.knowledge.offices import OfficeRecognizer
+from bot.routes import actions, console, health, insights, knowledge, telegram
+from bot.understanding.language import LanguageDetector
+from bot.understanding.places import PlaceRecognizer
+from bot.understanding.signals import MessageSignals
 from engine.embedding import shared_embedder
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def create_app(
     )
     _shared_state(app, settings)
     _add_middleware(app, settings)
-    for module in (health, chat, actions, knowledge, console, insights, telegram, widget):
+    for module in (health, api, actions, knowledge, console, insights, telegram, widget):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).resolve().parent / "static"), name="static")
     _add_error_handlers(app)

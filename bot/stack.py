@@ -16,9 +16,9 @@ from pathlib import Path
 
 import httpx
 
-from bot.db import upgrade_database
-from bot.engine_endpoints import endpoints_file
-from bot.settings import PROJECT_ROOT, Settings
+from bot.infra.db import upgrade_database
+from bot.infra.engine_endpoints import endpoints_file
+from bot.infra.settings import PROJECT_ROOT, Settings
 
 
 class StackError(RuntimeError):

@@ -24,8 +24,8 @@ import redis
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.db import upgrade_database
-from bot.settings import Settings
+from bot.infra.db import upgrade_database
+from bot.infra.settings import Settings
 
 POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379

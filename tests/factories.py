@@ -8,11 +8,11 @@ from typing import Any
 import yaml
 from fastapi.testclient import TestClient
 
-from bot.advisors import create_advisor
-from bot.db import create_database_engine, create_session_factory
-from bot.language import SUPPORTED_LANGUAGES
-from bot.models import AdvisorRole
-from bot.settings import Settings
+from bot.domain.advisors import create_advisor
+from bot.domain.models import AdvisorRole
+from bot.infra.db import create_database_engine, create_session_factory
+from bot.infra.settings import Settings
+from bot.understanding.language import SUPPORTED_LANGUAGES
 
 SOURCE = {"url": "https://www.example.org/page", "title": "Example page", "read": "2026-11-20"}
 

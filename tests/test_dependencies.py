@@ -12,7 +12,7 @@ import tomllib
 
 import pytest
 
-from bot.settings import PROJECT_ROOT
+from bot.infra.settings import PROJECT_ROOT
 
 OWN_PACKAGES = {"bot", "actions", "bench", "tests", "tools", "engine"}
 RUNTIME_CODE = ("bot", "actions")

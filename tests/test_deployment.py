@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.engine_endpoints import lock_store, tracker_store
-from bot.settings import PROJECT_ROOT, Settings
+from bot.infra.engine_endpoints import lock_store, tracker_store
+from bot.infra.settings import PROJECT_ROOT, Settings
 
 COMPOSE = PROJECT_ROOT / "compose.yaml"
 DEPLOY = PROJECT_ROOT / "deploy"

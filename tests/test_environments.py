@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from bot.settings import PROJECT_ROOT
+from bot.infra.settings import PROJECT_ROOT
 
 
 @pytest.mark.parametrize("venv", [".venv", ".venv-engine"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.language import SUPPORTED_LANGUAGES
-from bot.settings import PROJECT_ROOT
+from bot.infra.settings import PROJECT_ROOT
+from bot.understanding.language import SUPPORTED_LANGUAGES
 
 INTENTS = set(yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"])
 

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT
+from bot.infra.settings import PROJECT_ROOT
 
 
 def test_a_hung_test_ends_the_run_with_its_threads_and_tasks(tmp_path: Path) -> None:

@@ -45,11 +45,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot import conversations
-from bot.dialogue import city_name
-from bot.events import EventBus
-from bot.feedback import NotRateable, rate_answer
-from bot.handoff import (
+from bot.domain import conversations
+from bot.domain.dialogue import city_name
+from bot.domain.feedback import NotRateable, rate_answer
+from bot.domain.handoff import (
     CONTACT_OFFER,
     CONTACT_STORED,
     QUEUE_EVENTS,
@@ -58,10 +57,7 @@ from bot.handoff import (
     queued_text,
     start_handoff,
 )
-from bot.i18n import Catalog
-from bot.knowledge.schema import CITY_IDS
-from bot.language import LanguageDetector
-from bot.models import (
+from bot.domain.models import (
     Conversation,
     ConversationState,
     DeliveryStatus,
@@ -71,10 +67,14 @@ from bot.models import (
     SenderKind,
     utcnow,
 )
-from bot.office_hours import OfficeHours
-from bot.privacy import Eraser, export_data
-from bot.rate_limit import RateLimited, RateLimiter
-from bot.router import MessageRouter
+from bot.domain.office_hours import OfficeHours
+from bot.domain.privacy import Eraser, export_data
+from bot.domain.router import MessageRouter
+from bot.infra.events import EventBus
+from bot.infra.i18n import Catalog
+from bot.infra.rate_limit import RateLimited, RateLimiter
+from bot.knowledge.schema import CITY_IDS
+from bot.understanding.language import LanguageDetector
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"

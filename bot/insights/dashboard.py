@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
+from bot.infra.security import SpreadsheetSafeWriter
 from bot.insights import figures
 from bot.insights.clusters import cluster_questions
 from bot.insights.figures import Filters
 from bot.knowledge.base import WARN_AFTER_DAYS, KnowledgeBase
-from bot.security import SpreadsheetSafeWriter
 from engine.embedding import Embedder
 
 STALE_SOON_DAYS = WARN_AFTER_DAYS - 30  # list entries a month before the validator starts warning

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Executable, and_, case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import InsightEvent, InsightKind
+from bot.domain.models import InsightEvent, InsightKind
 
 MIN_GROUP = 5
 QUESTION_KINDS = (InsightKind.ANSWERED, InsightKind.UNANSWERED)

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
+from bot.infra.pdf import PdfDocument
 from bot.insights.charts import bar_chart, line_chart
 from bot.insights.dashboard import Insights
-from bot.pdf import PdfDocument
 
 Text = Callable[..., str]  # a staff catalog lookup in the reader's language: text(key, **values)
 CHARTS = ("topics_by_city", "unanswered", "handoff_reasons", "handoff_outcomes", "languages", "thumbs_down")

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from bot.i18n import FALLBACK_LANGUAGES, Catalog
+from bot.infra.i18n import FALLBACK_LANGUAGES, Catalog
 from bot.knowledge.schema import Contact, ContactField, Entry, Figure, FigureValue, OpeningHours
 
 _YEAR = re.compile(r"(?<!\d)(20[2-4]\d)(?!\d)")

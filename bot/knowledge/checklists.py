@@ -7,11 +7,11 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from bot.i18n import Catalog
+from bot.infra.i18n import Catalog
+from bot.infra.pdf import PdfDocument
 from bot.knowledge.answer import contact_card, localised
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.schema import CITY_IDS, Checklist, ChecklistStep, Source
-from bot.pdf import PdfDocument
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

@@ -25,7 +25,7 @@ import yaml
 
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.schema import Entry
-from bot.text import fold
+from bot.understanding.text import fold
 from engine.embedding import Embedder
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ CONFIDENT_PROBABILITY = 0.88
 FEATURE_SCALE = 8.0  # e5 vectors are unit length; a larger scale lets the softmax become decisive
 NGRAM_WEIGHT = 2.0  # relative weight of the character n-gram block
 NGRAM_DIMENSIONS = 2**13
-NGRAM_FOLDING = 3  # how words are folded before their n-grams are hashed (3: bot.text.fold, casefold); cache key
+NGRAM_FOLDING = 3  # how words are folded before their n-grams are hashed (3: text.fold, casefold); cache key
 REGULARISATION_C = 10.0
 EPOCHS = 2400  # with 60 entries, 1600 left 28 first questions (right, but unsure) below the threshold
 LEARNING_RATE = 0.5

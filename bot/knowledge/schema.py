@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
-from bot.language import SUPPORTED_LANGUAGES
+from bot.understanding.language import SUPPORTED_LANGUAGES
 
 CITY_IDS = ("bochum", "herne", "witten", "hattingen")
 MAX_ANSWER_CHARS = 700

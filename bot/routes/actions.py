@@ -10,10 +10,10 @@ from pydantic import BaseModel
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionMissingDomainException, ActionNotFoundException
 
-from bot.errors import AppError
+from bot.infra.errors import AppError
+from bot.infra.security import same_secret
 from bot.routes.deps import get_executor
-from bot.schemas import errors
-from bot.security import same_secret
+from bot.routes.schemas import errors
 
 router = APIRouter(tags=["engine"])
 

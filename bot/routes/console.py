@@ -14,9 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import handoff
-from bot.advisors import authenticate
-from bot.console_auth import (
+from bot.console.auth import (
     ConsoleSession,
     LoginThrottle,
     NotAuthenticated,
@@ -24,12 +22,14 @@ from bot.console_auth import (
     check_csrf,
     require_role,
 )
-from bot.errors import ContactRequestNotFound, ConversationNotFound
-from bot.models import Advisor, AdvisorRole, ContactRequest, Conversation, ConversationState, Message, utcnow
+from bot.console.staff_language import StaffLang
+from bot.console.templating import render_staff_page
+from bot.domain import handoff
+from bot.domain.advisors import authenticate
+from bot.domain.models import Advisor, AdvisorRole, ContactRequest, Conversation, ConversationState, Message, utcnow
+from bot.infra.errors import ContactRequestNotFound, ConversationNotFound
 from bot.routes.deps import Session, get_bus, get_catalog, get_codec
-from bot.schemas import errors
-from bot.staff_language import StaffLang
-from bot.templating import render_staff_page
+from bot.routes.schemas import errors
 
 # Every console operation needs a login (401) and the right role or CSRF token (403); bodies can be too large/invalid.
 router = APIRouter(

@@ -10,13 +10,13 @@ from fastapi import Depends, Request
 from rasa_sdk.executor import ActionExecutor
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.console_auth import SessionCodec
-from bot.dialogue import DialogueServices
-from bot.engine_client import EngineClient
-from bot.events import EventBus
-from bot.i18n import Catalog
-from bot.router import MessageRouter
-from bot.settings import Settings
+from bot.console.auth import SessionCodec
+from bot.domain.dialogue import DialogueServices
+from bot.domain.router import MessageRouter
+from bot.infra.engine_client import EngineClient
+from bot.infra.events import EventBus
+from bot.infra.i18n import Catalog
+from bot.infra.settings import Settings
 
 T = TypeVar("T")
 

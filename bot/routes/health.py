@@ -12,13 +12,13 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.engine_client import EngineClient, EngineUnavailable
-from bot.errors import MetricsForbidden
-from bot.events import RedisRelay
-from bot.metrics import Metrics
-from bot.models import Conversation, ConversationState
+from bot.domain.models import Conversation, ConversationState
+from bot.infra.engine_client import EngineClient, EngineUnavailable
+from bot.infra.errors import MetricsForbidden
+from bot.infra.events import RedisRelay
+from bot.infra.metrics import Metrics
+from bot.infra.security import client_address, same_secret
 from bot.routes.deps import get_database, get_engine_client
-from bot.security import client_address, same_secret
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger(__name__)

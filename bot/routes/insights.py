@@ -10,17 +10,17 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.console_auth import NotAuthenticated, SessionCodec, require_role
+from bot.console.auth import NotAuthenticated, SessionCodec, require_role
+from bot.console.staff_language import QUERY_PARAMETER, StaffLang
+from bot.console.templating import render_staff_page
+from bot.domain.models import AdvisorRole
 from bot.insights import report
 from bot.insights.dashboard import Insights, as_csv, collect
 from bot.insights.figures import Filters, month_range
-from bot.language import SUPPORTED_LANGUAGES
-from bot.models import AdvisorRole
 from bot.routes.console import AnyLogin, any_login
 from bot.routes.deps import Session, get_codec
-from bot.schemas import Audience, City, LanguageCode, errors
-from bot.staff_language import QUERY_PARAMETER, StaffLang
-from bot.templating import render_staff_page
+from bot.routes.schemas import Audience, City, LanguageCode, errors
+from bot.understanding.language import SUPPORTED_LANGUAGES
 
 router = APIRouter(
     prefix="/console/insights",

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from bot.dialogue import DialogueServices
-from bot.errors import AppError
+from bot.domain.dialogue import DialogueServices
+from bot.infra.errors import AppError
 from bot.knowledge.checklists import checklist_html, checklist_pdf
 from bot.knowledge.schema import Checklist
 from bot.routes.deps import get_services
-from bot.schemas import City, LanguageCode, errors
+from bot.routes.schemas import City, LanguageCode, errors
 
 router = APIRouter(prefix="/checklists", tags=["knowledge"], responses=errors(422))
 PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}, "description": "PDF"}

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request
 
-from bot.errors import AppError
-from bot.schemas import errors
-from bot.security import same_secret
+from bot.infra.errors import AppError
+from bot.infra.security import same_secret
+from bot.routes.schemas import errors
 
 router = APIRouter(tags=["telegram"])
 

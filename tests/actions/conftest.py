@@ -10,14 +10,14 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.dialogue import DialogueServices
-from bot.i18n import catalog_for
+from bot.domain.dialogue import DialogueServices
+from bot.infra.i18n import catalog_for
+from bot.infra.settings import Settings
 from bot.knowledge.base import load_knowledge
 from bot.knowledge.index import KnowledgeIndex
-from bot.offices import OfficeRecognizer
-from bot.places import PlaceRecognizer
-from bot.settings import Settings
-from bot.signals import MessageSignals
+from bot.knowledge.offices import OfficeRecognizer
+from bot.understanding.places import PlaceRecognizer
+from bot.understanding.signals import MessageSignals
 from engine.embedding import shared_embedder
 from tests.factories import contact, entry, write_knowledge
 

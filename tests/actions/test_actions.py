@@ -15,8 +15,8 @@ from actions.action_offer_human import ActionOfferHuman
 from actions.action_offer_topics import ActionOfferTopics
 from actions.action_set_city import ActionSetCity
 from bot.action_server import create_executor, discover_actions
-from bot.answering import entry_payload
-from bot.dialogue import DialogueServices
+from bot.domain.answering import entry_payload
+from bot.domain.dialogue import DialogueServices
 from bot.knowledge.schema import CITY_IDS
 from tests.actions.conftest import run, texts
 
@@ -48,7 +48,7 @@ def press_city_button(
 def test_every_action_in_the_domain_is_registered(services: DialogueServices) -> None:
     import yaml
 
-    from bot.settings import PROJECT_ROOT
+    from bot.infra.settings import PROJECT_ROOT
 
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
     registered = {a.name for a in create_executor(services).list_actions()}

@@ -8,7 +8,7 @@ from actions.action_answer_question import ActionAnswerQuestion
 from actions.action_explain_scope import ActionExplainScope
 from actions.action_offer_topics import ActionOfferTopics
 from actions.action_set_city import ActionSetCity
-from bot.dialogue import DialogueServices
+from bot.domain.dialogue import DialogueServices
 from tests.actions.conftest import run, texts
 
 AFTER_AN_ANSWER = {"last_entry": "address-registration", "city": "witten", "language": "en"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from actions.action_session_start import ActionSessionStart
-from bot.dialogue import DialogueServices
+from bot.domain.dialogue import DialogueServices
 from tests.actions.conftest import run
 
 STATE = {

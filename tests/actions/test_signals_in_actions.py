@@ -7,7 +7,7 @@ import pytest
 
 from actions.action_answer_question import ActionAnswerQuestion
 from actions.action_explain_scope import ActionExplainScope
-from bot.dialogue import DialogueServices
+from bot.domain.dialogue import DialogueServices
 from tests.actions.conftest import run, texts
 
 

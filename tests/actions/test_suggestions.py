@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot import answering
-from bot.answering import entry_payload, not_sure, requested_entry, suggestions
-from bot.dialogue import DialogueServices, TurnContext
+from bot.domain import answering
+from bot.domain.answering import entry_payload, not_sure, requested_entry, suggestions
+from bot.domain.dialogue import DialogueServices, TurnContext
 from bot.knowledge.index import Match, SearchResult
 from bot.knowledge.schema import Entry
 from tests.factories import entry

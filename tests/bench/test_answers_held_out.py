@@ -4,9 +4,9 @@ the asker's audience can get."""
 from __future__ import annotations
 
 from bench.answers import load_questions
+from bot.infra.settings import Settings
 from bot.knowledge.base import load_knowledge
-from bot.language import normalise
-from bot.settings import Settings
+from bot.understanding.language import normalise
 
 
 def test_no_benchmark_question_is_a_variant_the_matcher_learns_from() -> None:

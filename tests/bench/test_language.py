@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bench.language import comparison_rows, keyboard_mashes, language_report, mashing_report, reference_detector
-from bot.language import SUPPORTED_LANGUAGES, LanguageDetector, normalise, training_examples
-from bot.settings import PROJECT_ROOT, Settings
+from bot.infra.settings import PROJECT_ROOT, Settings
+from bot.understanding.language import SUPPORTED_LANGUAGES, LanguageDetector, normalise, training_examples
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from bot.app import create_app
-from bot.models import AdvisorRole
-from bot.settings import Settings
+from bot.domain.models import AdvisorRole
+from bot.infra.settings import Settings
 from tests.conftest import FakeEngine
 from tests.factories import PASSWORD, add_advisor, csrf_token
 

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
-from bot.db import upgrade_database
-from bot.settings import Settings
+from bot.infra.db import upgrade_database
+from bot.infra.settings import Settings
 from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, FakeEngine
 
 
@@ -186,7 +186,7 @@ def test_messages_are_not_sent_to_the_engine_while_a_human_owns_the_conversation
 
 
 async def _set_state(client: TestClient, conversation_id: str, state: str) -> None:
-    from bot.models import Conversation, ConversationState
+    from bot.domain.models import Conversation, ConversationState
 
     async with client.app.state.sessions() as session:  # type: ignore[attr-defined]
         conversation = await session.get(Conversation, conversation_id)

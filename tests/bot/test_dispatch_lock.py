@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from redis.asyncio import Redis
 
 from bot.app import create_app
-from bot.dispatch_lock import DispatchBusy, DispatchLocks
-from bot.settings import Settings
+from bot.infra.dispatch_lock import DispatchBusy, DispatchLocks
+from bot.infra.settings import Settings
 from tests.conftest import REDIS_URL, FakeEngine
 
 

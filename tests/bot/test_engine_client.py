@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.engine_client import EngineClient, EngineUnavailable
-from bot.engine_endpoints import endpoints_file, engine_endpoints
-from bot.settings import Settings
+from bot.infra.engine_client import EngineClient, EngineUnavailable
+from bot.infra.engine_endpoints import endpoints_file, engine_endpoints
+from bot.infra.settings import Settings
 from bot.stack import Stack, StackError
 
 A, B = "http://engine-a.test:5005", "http://engine-b.test:5005"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from bot.events import EventBus, RedisRelay
+from bot.infra.events import EventBus, RedisRelay
 from tests.conftest import REDIS_URL
 
 

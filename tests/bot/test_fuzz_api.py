@@ -22,8 +22,8 @@ import uvicorn
 from hypothesis import HealthCheck, settings
 
 from bot.app import create_app
-from bot.db import upgrade_database
-from bot.settings import Settings
+from bot.infra.db import upgrade_database
+from bot.infra.settings import Settings
 from tests.conftest import FakeEngine, free_port
 
 CASES_PER_OPERATION = 60  # up to; operations without parameters have fewer distinct cases

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot import handoff
-from bot.advisors import create_advisor
-from bot.conversations import start_conversation
-from bot.db import create_database_engine, create_session_factory
-from bot.i18n import catalog_for
-from bot.models import Advisor, AdvisorRole, Conversation, ConversationState
-from bot.office_hours import OfficeHours
-from bot.settings import Settings
+from bot.domain import handoff
+from bot.domain.advisors import create_advisor
+from bot.domain.conversations import start_conversation
+from bot.domain.models import Advisor, AdvisorRole, Conversation, ConversationState
+from bot.domain.office_hours import OfficeHours
+from bot.infra.db import create_database_engine, create_session_factory
+from bot.infra.i18n import catalog_for
+from bot.infra.settings import Settings
 from tests.conftest import FakeEngine
 from tests.factories import PASSWORD, add_advisor, csrf_token
 
@@ -93,7 +93,7 @@ def test_office_closed_means_no_queue_but_a_time_and_a_contact_offer(settings: S
     async def scenario() -> None:
         from datetime import datetime
 
-        from bot.office_hours import BERLIN
+        from bot.domain.office_hours import BERLIN
 
         engine = create_database_engine(settings.database_url)
         sessions = create_session_factory(engine)
@@ -257,7 +257,7 @@ def test_outside_office_hours_a_contact_sent_in_reply_to_the_offer_is_stored_not
     from sqlalchemy import create_engine, select
 
     from bot.app import create_app
-    from bot.models import ContactRequest
+    from bot.domain.models import ContactRequest
 
     fake_engine.reply = lambda body: (
         [{"recipient_id": body["sender"], "custom": {"glueckauf": {"handoff": "asked"}}}]

@@ -6,9 +6,9 @@ import re
 
 import yaml
 
-from bot.i18n import Catalog
-from bot.language import SUPPORTED_LANGUAGES
-from bot.settings import Settings
+from bot.infra.i18n import Catalog
+from bot.infra.settings import Settings
+from bot.understanding.language import SUPPORTED_LANGUAGES
 
 PLACEHOLDER = re.compile(r"\{\w+\}")
 

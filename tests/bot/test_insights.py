@@ -10,17 +10,17 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot import handoff
-from bot.advisors import create_advisor
-from bot.conversations import start_conversation
-from bot.db import create_database_engine, create_session_factory
-from bot.i18n import catalog_for
+from bot.domain import handoff
+from bot.domain.advisors import create_advisor
+from bot.domain.conversations import start_conversation
+from bot.domain.models import AdvisorRole, InsightEvent, InsightKind
+from bot.infra.db import create_database_engine, create_session_factory
+from bot.infra.i18n import catalog_for
+from bot.infra.settings import Settings
 from bot.insights import figures
 from bot.insights.dashboard import stale_entries
 from bot.insights.figures import Filters
 from bot.knowledge.base import load_knowledge
-from bot.models import AdvisorRole, InsightEvent, InsightKind
-from bot.settings import Settings
 from tests.conftest import FakeEngine
 from tests.factories import PASSWORD, add_advisor
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.insights.scrub import normalise_question, scrub
+from bot.understanding.scrub import normalise_question, scrub
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.answering import checklist_links
-from bot.i18n import Catalog, catalog_for
+from bot.domain.answering import checklist_links
+from bot.infra.i18n import Catalog, catalog_for
+from bot.infra.settings import Settings
 from bot.knowledge.answer import asked_year, compose_answer, contact_card, figure_text
 from bot.knowledge.schema import Contact, Entry, Figure
-from bot.settings import Settings
 from tests.factories import SOURCE, contact, entry
 
 WITTEN = {

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from bot.__main__ import kb_check
+from bot.infra.settings import Settings
 from bot.knowledge.base import check_knowledge, load_knowledge
-from bot.language import SUPPORTED_LANGUAGES
-from bot.settings import Settings
+from bot.understanding.language import SUPPORTED_LANGUAGES
 from tests.factories import SOURCE, contact, entry, write_knowledge
 
 TODAY = date(2026, 11, 24)

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from bot.app import build_dialogue_services
-from bot.dialogue import DialogueServices
-from bot.i18n import catalog_for
+from bot.domain.dialogue import DialogueServices
+from bot.infra.i18n import catalog_for
+from bot.infra.settings import Settings
 from bot.knowledge.index import char_ngrams
 from bot.knowledge.schema import REQUIRED_LANGUAGES
-from bot.settings import Settings
 
 
 @pytest.fixture(scope="module")

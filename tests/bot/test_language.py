@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import Detection, LanguageDetector, conversation_language, normalise, training_examples
-from bot.settings import PROJECT_ROOT, Settings
+from bot.infra.settings import PROJECT_ROOT, Settings
+from bot.understanding.language import Detection, LanguageDetector, conversation_language, normalise, training_examples
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select
 
-from bot import conversations
-from bot.db import create_database_engine, create_session_factory, sync_url
-from bot.language import LanguageDetector
-from bot.models import Base, Conversation, DeliveryStatus, Message
+from bot.domain import conversations
+from bot.domain.models import Base, Conversation, DeliveryStatus, Message
+from bot.infra.db import create_database_engine, create_session_factory, sync_url
+from bot.understanding.language import LanguageDetector
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.office_hours import BERLIN, OfficeHours
+from bot.domain.office_hours import BERLIN, OfficeHours
 
 HOURS = OfficeHours("mon-thu 09:00-16:00; fri 09:00-13:00")
 

@@ -1,13 +1,13 @@
-"""Office questions (bot/offices.py, knowledge/i18n/offices.yml): the office meant and the detail asked for, in any
-language and script; which offices serve a city."""
+"""Office questions (bot/knowledge/offices.py, knowledge/i18n/offices.yml): the office meant and the detail asked
+for, in any language and script; which offices serve a city."""
 
 from __future__ import annotations
 
 import pytest
 
+from bot.infra.settings import Settings
 from bot.knowledge.base import KnowledgeBase, load_knowledge
-from bot.offices import OfficeQuestion, OfficeRecognizer, needs_city, offices_for
-from bot.settings import Settings
+from bot.knowledge.offices import OfficeQuestion, OfficeRecognizer, needs_city, offices_for
 
 
 @pytest.fixture(scope="module")

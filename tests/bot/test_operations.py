@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import create_app
-from bot.logs import about_conversation, configure_logging
-from bot.settings import Settings
+from bot.infra.logs import about_conversation, configure_logging
+from bot.infra.settings import Settings
 from tests.conftest import FakeEngine
 
 METRICS_TOKEN = "metrics-secret-for-tests"

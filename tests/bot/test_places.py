@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.places import PlaceRecognizer
-from bot.settings import Settings
+from bot.infra.settings import Settings
+from bot.understanding.places import PlaceRecognizer
 
 
 @pytest.fixture(scope="module")

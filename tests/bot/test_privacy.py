@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from bot.app import create_app
-from bot.db import create_database_engine, create_session_factory
-from bot.engine_client import EngineClient
-from bot.models import ContactRequest, Conversation, InsightEvent, Message, utcnow
-from bot.privacy import Eraser, purge
-from bot.settings import PROJECT_ROOT, Settings
+from bot.domain.models import ContactRequest, Conversation, InsightEvent, Message, utcnow
+from bot.domain.privacy import Eraser, purge
+from bot.infra.db import create_database_engine, create_session_factory
+from bot.infra.engine_client import EngineClient
+from bot.infra.settings import PROJECT_ROOT, Settings
 from tests.conftest import FakeEngine
 
 

@@ -10,10 +10,10 @@ import pytest
 from redis.asyncio import Redis
 
 from bot.app import shared_redis
-from bot.dispatch_lock import DispatchLocks
-from bot.rate_limit import RateLimited, RateLimiter
-from bot.redis_outage import RedisOutage
-from bot.sliding_window import RedisWindows
+from bot.infra.dispatch_lock import DispatchLocks
+from bot.infra.rate_limit import RateLimited, RateLimiter
+from bot.infra.redis_outage import RedisOutage
+from bot.infra.sliding_window import RedisWindows
 from tests.conftest import REDIS_URL
 
 

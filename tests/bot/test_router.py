@@ -1,9 +1,9 @@
-"""What the gateway tells the engine about a turn (bot/router.py)."""
+"""What the gateway tells the engine about a turn (bot/domain/router.py)."""
 
 from __future__ import annotations
 
-from bot.models import Conversation
-from bot.router import _metadata
+from bot.domain.models import Conversation
+from bot.domain.router import _metadata
 
 
 def test_telegram_users_are_candidates_unless_they_said_otherwise() -> None:

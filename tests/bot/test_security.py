@@ -19,19 +19,19 @@ from fastapi.testclient import TestClient
 from starlette.requests import HTTPConnection
 
 from bot.app import create_app
-from bot.console_auth import LoginThrottle, TooManyAttempts
-from bot.insights import figures
-from bot.insights.dashboard import Insights, as_csv
-from bot.insights.figures import Filters
-from bot.models import AdvisorRole
-from bot.security import (
+from bot.console.auth import LoginThrottle, TooManyAttempts
+from bot.domain.models import AdvisorRole
+from bot.infra.security import (
     NoQueryStrings,
     client_address,
     keep_secrets_out_of_logs,
     same_secret,
     spreadsheet_safe,
 )
-from bot.settings import PROJECT_ROOT, Settings
+from bot.infra.settings import PROJECT_ROOT, Settings
+from bot.insights import figures
+from bot.insights.dashboard import Insights, as_csv
+from bot.insights.figures import Filters
 from tests.conftest import FakeEngine
 from tests.factories import PASSWORD, add_advisor
 

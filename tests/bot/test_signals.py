@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.settings import Settings
-from bot.signals import MessageSignals
+from bot.infra.settings import Settings
+from bot.understanding.signals import MessageSignals
 
 
 @pytest.fixture(scope="module")

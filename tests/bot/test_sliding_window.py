@@ -7,9 +7,9 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
-from bot.console_auth import LoginThrottle, TooManyAttempts
-from bot.rate_limit import RateLimited, RateLimiter
-from bot.sliding_window import MemoryWindows, RedisWindows
+from bot.console.auth import LoginThrottle, TooManyAttempts
+from bot.infra.rate_limit import RateLimited, RateLimiter
+from bot.infra.sliding_window import MemoryWindows, RedisWindows
 from tests.conftest import REDIS_URL
 
 

@@ -8,10 +8,10 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.i18n import Catalog
-from bot.models import AdvisorRole
-from bot.settings import PROJECT_ROOT, Settings
-from bot.staff_language import COOKIE, accepted_staff_language, choose_staff_language
+from bot.console.staff_language import COOKIE, accepted_staff_language, choose_staff_language
+from bot.domain.models import AdvisorRole
+from bot.infra.i18n import Catalog
+from bot.infra.settings import PROJECT_ROOT, Settings
 from tests.factories import PASSWORD, add_advisor, csrf_token
 
 STAFF_CATALOG = Settings().knowledge_dir / "ui" / "staff"

@@ -15,11 +15,20 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 
-from bot.answering import entry_payload
 from bot.app import create_app
 from bot.channels.telegram import split_message, to_html
-from bot.models import AdvisorRole, ContactRequest, Conversation, DeliveryStatus, Direction, Message, SenderKind, utcnow
-from bot.settings import Settings
+from bot.domain.answering import entry_payload
+from bot.domain.models import (
+    AdvisorRole,
+    ContactRequest,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Message,
+    SenderKind,
+    utcnow,
+)
+from bot.infra.settings import Settings
 from tests.conftest import REDIS_URL, FakeEngine, poll_until
 from tests.factories import PASSWORD, add_advisor, csrf_token
 from tests.fakes.telegram_api import FakeBotApi

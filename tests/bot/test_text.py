@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text import fold, unshouted
+from bot.understanding.text import fold, unshouted
 
 
 def test_fold_keeps_every_letter_in_its_place() -> None:

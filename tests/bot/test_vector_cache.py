@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import bot.knowledge.index as index_module
+from bot.infra.settings import Settings
 from bot.knowledge.base import KnowledgeBase, load_knowledge
 from bot.knowledge.index import KnowledgeIndex
-from bot.settings import Settings
 
 
 class CountingEmbedder:

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect
 
 from bot.app import create_app
-from bot.db import create_database_engine, create_session_factory
-from bot.models import AdvisorRole, Message
-from bot.routes import widget
-from bot.routes.widget import FRAMES_PER_MESSAGE, SOCKETS_PER_CONVERSATION, WIDGET_JS
-from bot.settings import Settings
+from bot.channels import widget
+from bot.channels.widget import FRAMES_PER_MESSAGE, SOCKETS_PER_CONVERSATION, WIDGET_JS
+from bot.domain.models import AdvisorRole, Message
+from bot.infra.db import create_database_engine, create_session_factory
+from bot.infra.settings import Settings
 from tests.conftest import REDIS_URL, FakeEngine, poll_until
 from tests.factories import PASSWORD, add_advisor, csrf_token
 

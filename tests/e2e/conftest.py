@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.infra.settings import PROJECT_ROOT, Settings
 from bot.stack import Stack
 from tests.conftest import free_port
 

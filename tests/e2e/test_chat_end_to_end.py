@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.i18n import catalog_for
-from bot.settings import Settings
+from bot.infra.i18n import catalog_for
+from bot.infra.settings import Settings
 from bot.stack import Stack
 from tests.e2e.conftest import chat
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.engine_client import engine_order, engine_urls
-from bot.settings import Settings
+from bot.infra.engine_client import engine_order, engine_urls
+from bot.infra.settings import Settings
 from bot.stack import Stack
 from tests.conftest import (
     POSTGRES_HOST,

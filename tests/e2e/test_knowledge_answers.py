@@ -7,13 +7,13 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.answering import answer_question
 from bot.app import build_dialogue_services
-from bot.dialogue import TurnContext
-from bot.i18n import catalog_for
+from bot.domain.answering import answer_question
+from bot.domain.dialogue import TurnContext
+from bot.infra.i18n import catalog_for
+from bot.infra.settings import Settings
 from bot.knowledge.answer import localised
 from bot.knowledge.base import load_knowledge
-from bot.settings import Settings
 from bot.stack import Stack
 from tests.e2e.conftest import ask
 

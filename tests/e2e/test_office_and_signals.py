@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import catalog_for
+from bot.infra.i18n import catalog_for
+from bot.infra.settings import Settings
 from bot.knowledge.answer import format_hours, localised
 from bot.knowledge.base import load_knowledge
-from bot.settings import Settings
 from bot.stack import Stack
 from tests.e2e.conftest import ask
 

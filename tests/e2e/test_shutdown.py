@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import PROJECT_ROOT
+from bot.infra.settings import PROJECT_ROOT
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 RUNNER = """
 import sys
 from pathlib import Path
-from bot.settings import Settings
+from bot.infra.settings import Settings
 from bot.stack import Stack, run_stack
 root, service_port, engine_port = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 settings = Settings(database_url=f"sqlite:///{root / 'run.db'}")

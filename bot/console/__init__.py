@@ -1,0 +1,1 @@
+"""The advisors' console: sessions, staff language, pages."""

@@ -1,0 +1,1 @@
+"""The domain: conversations, handoff, answering and dialogue, routing messages, delivery, privacy."""

@@ -1,0 +1,1 @@
+"""Infrastructure: settings, database, events, limits, locks, logs, metrics, the engine client."""

@@ -1,0 +1,1 @@
+"""Understanding text: normalising, languages, places, signals of distress, scrubbing personal data."""
