@@ -50,10 +50,13 @@ def create_database_engine(url: str) -> AsyncEngine:
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
-    # WAL lets the retry worker read while a request writes; foreign keys are off by default in SQLite.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # WAL lets the retry worker read while a request writes. The mode stays with the database file: switching needs
+    # a lock, so a new connection asks first (a connection opening while another writes got "database is locked").
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
     cursor.close()
 
 
