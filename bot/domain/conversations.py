@@ -8,6 +8,7 @@ import secrets
 import unicodedata
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -147,3 +148,28 @@ async def mark_delivered(session: AsyncSession, messages: Sequence[Message]) -> 
             changed = True
     if changed:
         await session.commit()
+
+
+def outbound(
+    session: AsyncSession,
+    conversation: Conversation,
+    text: str,
+    sender: SenderKind,
+    language: str | None,
+    data: dict[str, Any] | None = None,
+    advisor_id: int | None = None,
+) -> Message:
+    """A message to the user from the bot, the service or an advisor: added to the session (the caller commits)
+    and queued until its channel has it."""
+    message = Message(
+        conversation_id=conversation.id,
+        direction=Direction.OUTBOUND,
+        sender=sender,
+        advisor_id=advisor_id,
+        text=text,
+        language=language,
+        data=data or None,
+        delivery_status=DeliveryStatus.QUEUED,
+    )
+    session.add(message)
+    return message

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.conversations import outbound
 from bot.domain.insight_events import record_event
 from bot.domain.models import (
     Advisor,
@@ -128,11 +129,6 @@ async def typical_wait(session: AsyncSession, sample: int = 50) -> timedelta | N
     return timedelta(seconds=statistics.median(waits)) if waits else None
 
 
-async def claim_conversation(session: AsyncSession, conversation_id: str, advisor: Advisor) -> Conversation:
-    conversation, _ = await claim_and_announce(session, conversation_id, advisor)
-    return conversation
-
-
 async def claim_and_announce(
     session: AsyncSession,
     conversation_id: str,
@@ -158,7 +154,11 @@ async def claim_and_announce(
             else None
         )
         record_event(session, InsightKind.HANDOFF_OUTCOME, conversation, reason="claimed", wait_seconds=waited)
-        notice = _system_message(session, conversation, joined(conversation)) if joined else None
+        notice = (
+            outbound(session, conversation, joined(conversation), SenderKind.SYSTEM, conversation.language)
+            if joined
+            else None
+        )
         await session.commit()
         return conversation, notice
     # Lost or repeated: the UPDATE changed no row; the session's end closes the transaction.
@@ -190,16 +190,8 @@ def _checked(text: str) -> str:
 
 async def advisor_reply(session: AsyncSession, conversation: Conversation, advisor: Advisor, text: str) -> Message:
     ensure_owner(conversation, advisor)
-    message = Message(
-        conversation_id=conversation.id,
-        direction=Direction.OUTBOUND,
-        sender=SenderKind.ADVISOR,
-        advisor_id=advisor.id,
-        text=_checked(text),
-        language=conversation.language,
-        delivery_status=DeliveryStatus.QUEUED,
-    )
-    session.add(message)
+    text = _checked(text)
+    message = outbound(session, conversation, text, SenderKind.ADVISOR, conversation.language, advisor_id=advisor.id)
     await session.commit()
     return message
 
@@ -251,24 +243,8 @@ async def notify_user(
     session: AsyncSession, conversation: Conversation, text: str, data: dict[str, Any] | None = None
 ) -> Message:
     """A system message to the user (advisor joined, bot continues, …); delivered like any reply."""
-    message = _system_message(session, conversation, text, data)
+    message = outbound(session, conversation, text, SenderKind.SYSTEM, conversation.language, data)
     await session.commit()
-    return message
-
-
-def _system_message(
-    session: AsyncSession, conversation: Conversation, text: str, data: dict[str, Any] | None = None
-) -> Message:
-    message = Message(
-        conversation_id=conversation.id,
-        direction=Direction.OUTBOUND,
-        sender=SenderKind.SYSTEM,
-        text=text,
-        language=conversation.language,
-        data=data,
-        delivery_status=DeliveryStatus.QUEUED,
-    )
-    session.add(message)
     return message
 
 

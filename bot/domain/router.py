@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.conversations import UNREADABLE
+from bot.domain.conversations import UNREADABLE, outbound
 from bot.domain.delivery import Delivery
 from bot.domain.dialogue import read_control
 from bot.domain.handoff import awaits_contact, contact_in, start_handoff, store_contact_request
@@ -128,9 +128,9 @@ class MessageRouter:
                 log.warning("engine unavailable for %s: %s", conversation_id, exc)
                 replies += await self._engine_failed(inbound.id)
                 return conversation, replies
-            turn, handed_off = await self._store_turn(conversation_id, inbound.id, answers)
-            conversation = turn[0] if turn else conversation
-            replies += turn[1] if turn else []
+            stored, turn_replies, handed_off = await self._store_turn(conversation_id, inbound.id, answers)
+            conversation = stored or conversation
+            replies += turn_replies
             if handed_off:  # a human owns what the user writes next
                 return conversation, replies
 
@@ -160,7 +160,7 @@ class MessageRouter:
             text = "\n\n".join(
                 self._catalog.text("unsupported_language", lang, languages=names) for lang in ("en", "de")
             )
-            return _outbound(session, conversation, text, SenderKind.SYSTEM, "en")
+            return outbound(session, conversation, text, SenderKind.SYSTEM, "en")
         if (inbound.data or {}).get(UNREADABLE):
             # "asdfghjkl": the classifier would give it an intent ("thanks!"); say what the bot is for.
             inbound.delivery_status = DeliveryStatus.DELIVERED
@@ -181,7 +181,7 @@ class MessageRouter:
 
     async def _store_turn(
         self, conversation_id: str, inbound_id: int, answers: list[EngineReply]
-    ) -> tuple[tuple[Conversation, list[Message]] | None, bool]:
+    ) -> tuple[Conversation | None, list[Message], bool]:
         """The engine's answers to one message, stored in one transaction with what they change (language, city,
         insight); then the handoff, if the turn asked for one. Returns the conversation, the replies and whether the
         conversation went to the advisors."""
@@ -189,7 +189,7 @@ class MessageRouter:
             conversation = await session.get(Conversation, conversation_id)
             inbound = await session.get(Message, inbound_id)
             if conversation is None or inbound is None:  # erased while the engine answered
-                return None, False
+                return None, [], False
             inbound.delivery_status = DeliveryStatus.DELIVERED
             self._metrics.turns.labels(conversation.channel).inc()
             handoff_reason: str | None = None
@@ -209,12 +209,12 @@ class MessageRouter:
                 if annotation:  # Rasa splits an answer at blank lines: every part belongs to the entry
                     data["knowledge"] = annotation
                 replies.append(
-                    _outbound(session, conversation, answer.text, SenderKind.BOT, conversation.language, data)
+                    outbound(session, conversation, answer.text, SenderKind.BOT, conversation.language, data)
                 )
             _mark_rateable(replies)
             await session.commit()
             if not handoff_reason:
-                return (conversation, replies), False
+                return conversation, replies, False
             notice = await start_handoff(
                 session,
                 conversation,
@@ -224,7 +224,7 @@ class MessageRouter:
                 self._clock(),
                 self._events,
             )
-            return (conversation, [*replies, notice]), True
+            return conversation, [*replies, notice], True
 
     @staticmethod
     def _apply_update(conversation: Conversation, control: dict[str, Any]) -> None:
@@ -236,7 +236,7 @@ class MessageRouter:
 
     def _system_reply(self, session: AsyncSession, conversation: Conversation, key: str) -> Message:
         language = conversation.language or self._default_language
-        return _outbound(session, conversation, self._catalog.text(key, language), SenderKind.SYSTEM, language)
+        return outbound(session, conversation, self._catalog.text(key, language), SenderKind.SYSTEM, language)
 
     async def retry_queued(self) -> int:
         """Dispatch every bot-owned conversation with a backlog; returns how many replies were produced."""
@@ -295,28 +295,6 @@ def _metadata(conversation: Conversation, advisors_available: bool) -> dict[str,
         "audience_is_default": default_audience is not None,
         "channel": conversation.channel,
     }
-
-
-def _outbound(
-    session: AsyncSession,
-    conversation: Conversation,
-    text: str,
-    sender: SenderKind,
-    language: str | None,
-    data: dict[str, Any] | None = None,
-) -> Message:
-    """The one place a reply of the bot or the service to the user is made: queued until its channel has it."""
-    message = Message(
-        conversation_id=conversation.id,
-        direction=Direction.OUTBOUND,
-        sender=sender,
-        text=text,
-        language=language,
-        data=data or None,
-        delivery_status=DeliveryStatus.QUEUED,
-    )
-    session.add(message)
-    return message
 
 
 def _mark_rateable(replies: list[Message]) -> None:

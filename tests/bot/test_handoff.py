@@ -35,7 +35,7 @@ def test_states_bot_pending_human_bot_and_closed(database_url: str) -> None:
             assert status.estimated_minutes is None  # no claims yet: no invented estimate
             with pytest.raises(handoff.NotYourConversation):
                 await handoff.advisor_reply(session, conversation, advisor, "hello")  # not claimed yet
-            claimed = await handoff.claim_conversation(session, conversation.id, advisor)
+            claimed, _ = await handoff.claim_and_announce(session, conversation.id, advisor)
             assert claimed.state == ConversationState.HUMAN and claimed.advisor_id == advisor.id
             reply = await handoff.advisor_reply(session, claimed, advisor, "Hello, I'm Ayşe.")
             note = await handoff.add_note(session, claimed, advisor, "Needs Blue Card info")
@@ -46,7 +46,7 @@ def test_states_bot_pending_human_bot_and_closed(database_url: str) -> None:
             await handoff.close_conversation(session, claimed, advisor, catalog.text("conversation_closed", "en"))
             assert claimed.state == ConversationState.CLOSED
             with pytest.raises(handoff.NotClaimable):
-                await handoff.claim_conversation(session, claimed.id, advisor)
+                await handoff.claim_and_announce(session, claimed.id, advisor)
         await engine.dispose()
 
     asyncio.run(scenario())
@@ -70,7 +70,7 @@ def test_fifty_simultaneous_claims_exactly_one_wins(database_url: str) -> None:
         async def claim(advisor: Advisor) -> Any:
             async with sessions() as own_session:
                 try:
-                    return await handoff.claim_conversation(own_session, conversation.id, advisor)
+                    return (await handoff.claim_and_announce(own_session, conversation.id, advisor))[0]
                 except handoff.AlreadyClaimed as exc:
                     return exc
 

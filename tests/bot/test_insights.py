@@ -202,7 +202,7 @@ def test_handoff_lifecycle_records_reason_wait_and_outcomes(database_url: str) -
             conversation, _ = await start_conversation(session, channel="telegram", language="uk", city="herne")
             await handoff.request_handoff(session, conversation, "urgent")
             await session.commit()
-            claimed = await handoff.claim_conversation(session, conversation.id, advisor)
+            claimed, _ = await handoff.claim_and_announce(session, conversation.id, advisor)
             await handoff.hand_back(session, claimed, advisor, "summary", "bot again")
             rows = (await session.scalars(select(InsightEvent).order_by(InsightEvent.id))).all()
             result = [(r.kind.value, r.reason, r.wait_seconds is not None) for r in rows]
