@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -51,8 +53,8 @@ def create_database_engine(url: str) -> AsyncEngine:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=30000")
-    # WAL lets the retry worker read while a request writes. The mode stays with the database file: switching needs
-    # a lock, so a new connection asks first (a connection opening while another writes got "database is locked").
+    # WAL lets the retry worker read while a request writes. upgrade_database sets it on the file; a database made
+    # elsewhere is switched by its first connection (switching needs a lock, so a connection asks first).
     cursor.execute("PRAGMA journal_mode")
     if str(cursor.fetchone()[0]).lower() != "wal":
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -79,3 +81,9 @@ def upgrade_database(url: str, revision: str = "head") -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", sync_url(url).replace("%", "%%"))
     command.upgrade(config, revision)
+    database = make_url(url).database if make_url(url).get_backend_name() == "sqlite" else None
+    if database and database != ":memory:":
+        # WAL is a property of the file: set once here, before the service opens its connections, so that no two
+        # connections race to switch the mode later (one of them would fail with "database is locked").
+        with contextlib.closing(sqlite3.connect(database, timeout=30)) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from datetime import UTC
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -11,7 +14,7 @@ from sqlalchemy import create_engine, select
 
 from bot.domain import conversations
 from bot.domain.models import Base, Conversation, DeliveryStatus, Message
-from bot.infra.db import create_database_engine, create_session_factory, sync_url
+from bot.infra.db import create_database_engine, create_session_factory, sync_url, upgrade_database
 from bot.understanding.language import LanguageDetector
 
 
@@ -42,3 +45,10 @@ def test_conversation_and_messages_round_trip(database_url: str) -> None:
         await engine.dispose()
 
     asyncio.run(scenario())
+
+
+def test_migrating_a_sqlite_database_puts_it_in_wal_mode(tmp_path: Path) -> None:
+    """The mode is set once on the file, before the service connects: its connections never race to switch it."""
+    upgrade_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with contextlib.closing(sqlite3.connect(tmp_path / "fresh.db")) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
