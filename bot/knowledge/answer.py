@@ -120,13 +120,15 @@ def _period(value: FigureValue, catalog: Catalog, language: str) -> str:
 
 
 def figure_text(figure: Figure, catalog: Catalog, language: str, today: date, year: int | None = None) -> str:
-    """The figure valid today, or in the year asked about (saying so when we have none for that year), with its
-    period and source: "Mindestlohn – 2026: 13,90 € brutto pro Stunde"."""
+    """The figure valid today, or in the year asked about, with its period and source: "Mindestlohn – 2026: 13,90 €
+    brutto pro Stunde". When there is none for that year (or for today), it says so and gives the latest value with
+    its period, never an outdated value as if it were current."""
     lines = []
     value = figure.value_in_year(year) if year else figure.value_on(today)
-    if value is None and year:
-        lines.append(catalog.text("figure_no_value", language, year=year))
     if value is None:
+        # No value for the year asked about, or none for today yet (the next year's figure is not published or
+        # not yet in the knowledge base): say so, then give what is valid today or the latest value with its period.
+        lines.append(catalog.text("figure_no_value", language, year=year or today.year))
         value = figure.value_on(today) or max(figure.values, key=lambda v: v.valid_from)
     amount = catalog.text(f"unit_{figure.unit}", language, value=format_number(value.value, language))
     lines.append(f"{localised(figure.label, language)} – {_period(value, catalog, language)}: {amount}")

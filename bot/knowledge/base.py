@@ -161,17 +161,31 @@ def _completeness(where: str, contact: Contact) -> list[Problem]:
     return problems
 
 
+RUNS_OUT_SOON_DAYS = 31
+
+
 def _figure_problems(where: str, figure: Figure, today: date) -> list[Problem]:
-    """A figure must have a value for today: when the last one has run out with no successor, the bot would state an
-    outdated threshold as if it were current."""
+    """Values must not overlap; a figure whose last value runs out within a month, or has run out, is reported so the
+    next value gets added (until then the bot says it has no sourced value for the year)."""
     problems = [Problem(where, f"label in {lang!r} missing") for lang in REQUIRED_LANGUAGES if lang not in figure.label]
     values = sorted(figure.values, key=lambda v: v.valid_from)
     for earlier, later in itertools.pairwise(values):
         if earlier.valid_until is None or earlier.valid_until >= later.valid_from:
             problems.append(Problem(where, f"values from {earlier.valid_from} and {later.valid_from} overlap"))
+    last = values[-1]
     if figure.value_on(today) is None:
-        last = values[-1]
-        problems.append(Problem(where, f"no value valid today: the last one ran out on {last.valid_until}"))
+        problems.append(
+            Problem(
+                where,
+                f"no value valid today: the last one ran out on {last.valid_until}; the bot says it has no sourced "
+                "value for this year and gives the last one with its period: add the new value",
+                "warning",
+            )
+        )
+    elif last.valid_until and (last.valid_until - today).days < RUNS_OUT_SOON_DAYS:
+        problems.append(
+            Problem(where, f"the last value runs out on {last.valid_until}: add the next one once published", "warning")
+        )
     problems += [
         Problem(where, "a value's validity ends before it starts")
         for v in values

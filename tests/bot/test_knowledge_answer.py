@@ -81,6 +81,13 @@ def test_a_year_asked_about_gets_its_figure_or_is_told_there_is_none() -> None:
     assert "13,90" in future  # and what is valid today
 
 
+def test_a_figure_with_no_value_for_today_says_so_and_gives_the_last_one_with_its_year() -> None:
+    catalog = catalog_for(Settings().knowledge_dir / "ui")
+    lines = figure_text(FIGURE, catalog, "de", date(2027, 1, 2)).splitlines()
+    assert lines[0] == catalog.text("figure_no_value", "de", year=2027)
+    assert lines[1] == "Mindestlohn – 2026: 13,90 € brutto pro Stunde"
+
+
 def test_a_figure_whose_start_the_source_does_not_state_is_given_as_of_the_day_it_was_read() -> None:
     catalog = catalog_for(Settings().knowledge_dir / "ui")
     fee = Figure.model_validate(

@@ -141,19 +141,25 @@ def figure(values: list[dict]) -> dict:  # type: ignore[type-arg]
     }
 
 
-def figure_problems(tmp_path: Path, data: dict, today: date) -> list[str]:  # type: ignore[type-arg]
+def figure_problems(tmp_path: Path, data: dict, today: date, severity: str = "error") -> list[str]:  # type: ignore[type-arg]
     (tmp_path / "figures").mkdir(parents=True, exist_ok=True)
     (tmp_path / "figures" / "minimum-wage.yml").write_text(yaml.safe_dump(data))
     kb, problems = load_knowledge(write_knowledge(tmp_path, [], []))
-    return [str(p) for p in problems + check_knowledge(kb, today) if p.severity == "error"]
+    found = problems + check_knowledge(kb, today)
+    return [str(p) for p in found if p.severity == severity and p.path.startswith("figures/")]
 
 
-def test_a_figure_past_its_validity_with_no_successor_fails(tmp_path: Path) -> None:
+def test_a_figure_running_out_without_a_successor_is_reported_before_and_after(tmp_path: Path) -> None:
     data = figure([{"value": 13.9, "valid_from": "2026-01-01", "valid_until": "2026-12-31", "source": SOURCE}])
-    assert figure_problems(tmp_path, data, date(2026, 12, 31)) == []
-    assert figure_problems(tmp_path, data, date(2027, 1, 1)) == [
-        "error: figures/minimum-wage.yml: no value valid today: the last one ran out on 2026-12-31"
+    assert figure_problems(tmp_path, data, date(2026, 11, 30), "warning") == []
+    assert figure_problems(tmp_path, data, date(2026, 12, 5), "warning") == [
+        "warning: figures/minimum-wage.yml: the last value runs out on 2026-12-31: add the next one once published"
     ]
+    assert figure_problems(tmp_path, data, date(2027, 1, 1)) == []  # the bot says so: a warning, not a failure
+    [expired] = figure_problems(tmp_path, data, date(2027, 1, 1), "warning")
+    assert "no value valid today: the last one ran out on 2026-12-31" in expired
+    data["values"].append({"value": 14.6, "valid_from": "2027-01-01", "source": SOURCE})
+    assert figure_problems(tmp_path, data, date(2026, 12, 5), "warning") == []
 
 
 def test_overlapping_figure_values_fail(tmp_path: Path) -> None:
