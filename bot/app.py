@@ -45,6 +45,7 @@ from bot.infra.rate_limit import ClientLimits, RateLimiter
 from bot.infra.security import SecurityHeaders
 from bot.infra.settings import Settings
 from bot.infra.sliding_window import MemoryWindows, RedisWindows, SlidingWindows
+from bot.infra.translate import translator_from_settings
 from bot.knowledge.base import load_knowledge
 from bot.knowledge.index import KnowledgeIndex, load_uncovered
 from bot.knowledge.offices import OfficeRecognizer
@@ -149,6 +150,9 @@ def _lifespan(
         state.dialogue = services
         state.executor = create_executor(services)
         state.telegram = await _start_telegram(app, settings)
+        state.translator = translator_from_settings(
+            settings.translate_url, settings.translate_api_key, settings.translate_timeout_seconds
+        )
         state.relay = (
             RedisRelay(state.events, state.redis, f"{settings.redis_namespace}:events")
             if state.redis is not None
@@ -175,6 +179,8 @@ def _lifespan(
                     await task
             await state.router.finish()  # before the engine client and the database close under it
             await state.engine_client.aclose()
+            if state.translator is not None:
+                await state.translator.aclose()
             await database.dispose()
             if state.redis is not None:
                 await state.redis.aclose()

@@ -73,11 +73,14 @@ def write_knowledge(
 PASSWORD = "correct horse battery staple"
 
 
-async def add_advisor(settings: Settings, email: str, role: AdvisorRole) -> str:
-    """An advisor account with PASSWORD in the settings' database; returns the e-mail to log in with."""
+async def add_advisor(settings: Settings, email: str, role: AdvisorRole, languages: list[str] | None = None) -> str:
+    """An advisor account with PASSWORD in the settings' database (reading German unless `languages` says
+    otherwise); returns the e-mail to log in with."""
     engine = create_database_engine(settings.database_url)
     async with create_session_factory(engine)() as session:
-        await create_advisor(session, email=email, name=email.split("@")[0], password=PASSWORD, role=role)
+        await create_advisor(
+            session, email=email, name=email.split("@")[0], password=PASSWORD, role=role, languages=languages
+        )
     await engine.dispose()
     return email
 

@@ -78,10 +78,15 @@ def requested_entry(text: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def suggestion_title(entry: Entry, language: str) -> str:
-    """The entry's first question in the user's language (else English, else German), shortened for a button."""
+def entry_title(entry: Entry, language: str) -> str:
+    """The entry's first question in `language` (else English, else German)."""
     questions = entry.questions.get(language) or entry.questions.get("en") or entry.questions.get("de") or [entry.id]
-    title = questions[0]
+    return questions[0]
+
+
+def suggestion_title(entry: Entry, language: str) -> str:
+    """The entry's title shortened for a button."""
+    title = entry_title(entry, language)
     return title if len(title) <= BUTTON_TITLE_LIMIT else title[: BUTTON_TITLE_LIMIT - 1].rstrip() + "…"
 
 

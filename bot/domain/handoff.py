@@ -22,12 +22,14 @@ from bot.domain.models import (
     ConversationState,
     DeliveryStatus,
     Direction,
+    InsightEvent,
     InsightKind,
     Message,
     SenderKind,
     utcnow,
 )
 from bot.domain.office_hours import DAYS, OfficeHours
+from bot.domain.translation import SentTranslation
 from bot.infra.errors import AppError, ConversationNotFound
 from bot.infra.events import EventBus
 from bot.infra.i18n import Catalog
@@ -188,12 +190,39 @@ def _checked(text: str) -> str:
     return text
 
 
-async def advisor_reply(session: AsyncSession, conversation: Conversation, advisor: Advisor, text: str) -> Message:
+async def advisor_reply(
+    session: AsyncSession,
+    conversation: Conversation,
+    advisor: Advisor,
+    text: str,
+    translation: SentTranslation | None = None,
+) -> Message:
+    """The advisor's words to the user. With a machine `translation` of them (edited or not), the user receives the
+    translation with the original below it; the first such reply of a handoff is counted for the insights (which
+    languages need advisors most)."""
     ensure_owner(conversation, advisor)
     text = _checked(text)
-    message = outbound(session, conversation, text, SenderKind.ADVISOR, conversation.language, advisor_id=advisor.id)
+    data = None
+    if translation is not None:
+        _checked(translation.text)
+        data = {"translation": {"original": text, "source": translation.source, "machine": True}}
+        text = translation.delivered
+        if not await _translated_since_claim(session, conversation):
+            record_event(session, InsightKind.TRANSLATED_HANDOFF, conversation)
+    message = outbound(
+        session, conversation, text, SenderKind.ADVISOR, conversation.language, data, advisor_id=advisor.id
+    )
     await session.commit()
     return message
+
+
+async def _translated_since_claim(session: AsyncSession, conversation: Conversation) -> bool:
+    query = select(InsightEvent.id).where(
+        InsightEvent.kind == InsightKind.TRANSLATED_HANDOFF,
+        InsightEvent.conversation_id == conversation.id,
+        InsightEvent.created_at >= (conversation.claimed_at or conversation.created_at),
+    )
+    return await session.scalar(query.limit(1)) is not None
 
 
 async def add_note(session: AsyncSession, conversation: Conversation, advisor: Advisor, text: str) -> Message:

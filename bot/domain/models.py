@@ -157,6 +157,19 @@ class Message(Base):
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
 
 
+class MessageTranslation(Base):
+    """A message machine-translated for an advisor who does not read its language: translated once, shown again."""
+
+    __tablename__ = "message_translations"
+    __table_args__ = (UniqueConstraint("message_id", "language", name="uq_message_translations_message_language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))  # the language it was translated into
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class ContactRequest(Base):
     """Outside office hours: the user leaves an e-mail address or phone number, with consent: ticked in the API's
     form, or by sending it in reply to the bot's offer to get back to them, which says what it is for."""
@@ -188,6 +201,7 @@ class InsightKind(enum.StrEnum):
     HANDOFF_REQUESTED = "handoff_requested"
     HANDOFF_OUTCOME = "handoff_outcome"
     FEEDBACK = "feedback"
+    TRANSLATED_HANDOFF = "translated_handoff"  # an advisor wrote to the user through machine translation
 
 
 class InsightEvent(Base):

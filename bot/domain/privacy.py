@@ -13,7 +13,15 @@ from typing import Any
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.models import ContactRequest, Conversation, InsightEvent, Message, ProcessedUpdate, utcnow
+from bot.domain.models import (
+    ContactRequest,
+    Conversation,
+    InsightEvent,
+    Message,
+    MessageTranslation,
+    ProcessedUpdate,
+    utcnow,
+)
 from bot.infra.db import create_database_engine
 from bot.infra.engine_client import EngineClient
 
@@ -75,6 +83,8 @@ class Eraser:
             .where(InsightEvent.conversation_id.in_(conversation_ids))
             .values(question=None, comment=None, conversation_id=None)
         )
+        their_messages = select(Message.id).where(Message.conversation_id.in_(conversation_ids))
+        await session.execute(delete(MessageTranslation).where(MessageTranslation.message_id.in_(their_messages)))
         for model in (Message, ContactRequest):
             await session.execute(delete(model).where(model.conversation_id.in_(conversation_ids)))
         await session.execute(delete(Conversation).where(Conversation.id.in_(conversation_ids)))

@@ -63,3 +63,27 @@ class MetricsForbidden(AppError):
     status_code = 403
     code = "metrics_forbidden"
     message = "Metrics need METRICS_TOKEN as a bearer token, or a request from this machine."
+
+
+class TranslationOff(AppError):
+    status_code = 503
+    code = "translation_off"
+    message = "Machine translation is not set up (TRANSLATE_URL)."
+
+
+class TranslationFailed(AppError):
+    status_code = 503
+    code = "translation_unavailable"
+    message = "The translator did not answer in time; send the original or try again."
+
+
+class EntryNotFound(AppError):
+    status_code = 404
+    code = "entry_not_found"
+    message = "There is no knowledge entry with this id."
+
+
+class UnknownLanguage(AppError):
+    status_code = 422
+    code = "language_unknown"
+    message = "Say which of the supported languages the text is written in."

@@ -108,6 +108,15 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(
         default="text", description="json: one JSON object per log line, with the conversation id where there is one"
     )
+    translate_url: str = Field(
+        default="",
+        description="LibreTranslate-compatible server for the console's machine translation (self-hosted, e.g. "
+        "http://libretranslate:5000); empty: translation is off and no text leaves the service",
+    )
+    translate_api_key: str = Field(default="", description="API key for TRANSLATE_URL, if the server wants one")
+    translate_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="A slower translation is given up: the original is shown or sent"
+    )
     console_session_hours: float = Field(default=8.0, gt=0)
     login_attempts_per_15_minutes: int = Field(default=5, gt=0)
 

@@ -28,6 +28,7 @@ class Insights:
     unanswered_by_topic: figures.Suppressed
     handoff_reasons: figures.Suppressed
     handoff_outcomes: figures.Suppressed
+    translated_handoffs: figures.Suppressed
     waiting: dict[str, float | int | None]
     languages_over_time: figures.Suppressed
     thumbs_down: figures.Suppressed
@@ -49,6 +50,7 @@ async def collect(
         unanswered_by_topic=await figures.unanswered_by_topic(session, filters),
         handoff_reasons=await figures.handoff_reasons(session, filters),
         handoff_outcomes=await figures.handoff_outcomes(session, filters),
+        translated_handoffs=await figures.translated_handoffs(session, filters),
         waiting=await figures.waiting_times(session, filters),
         languages_over_time=await figures.languages_over_time(session, filters),
         thumbs_down=await figures.thumbs_down_by_entry(session, filters),
@@ -90,6 +92,8 @@ def as_csv(insights: Insights) -> str:
         writer.writerow(["handoff_reasons", row["reason"], "", "handoffs", row["handoffs"]])
     for row in insights.handoff_outcomes.rows:
         writer.writerow(["handoff_outcomes", row["outcome"], "", "count", row["count"]])
+    for row in insights.translated_handoffs.rows:
+        writer.writerow(["translated_handoffs", row["language"], "", "handoffs", row["handoffs"]])
     for key in ("median_minutes", "p90_minutes", "claims"):
         writer.writerow(["waiting_until_claimed", "", "", key, insights.waiting.get(key)])
     for row in insights.languages_over_time.rows:

@@ -113,6 +113,19 @@ async def handoff_outcomes(session: AsyncSession, filters: Filters) -> Suppresse
     return await _grouped(session, query)
 
 
+async def translated_handoffs(session: AsyncSession, filters: Filters) -> Suppressed:
+    """Per user language, handoffs in which the advisor wrote through machine translation: where advisors who speak
+    the language are needed most."""
+    language = func.coalesce(InsightEvent.language, UNKNOWN).label("language")
+    query = (
+        select(language, func.count().label("handoffs"), _conversations().label("conversations"))
+        .where(*filters.clauses(InsightKind.TRANSLATED_HANDOFF))
+        .group_by(language)
+        .order_by(func.count().desc())
+    )
+    return await _grouped(session, query)
+
+
 async def waiting_times(session: AsyncSession, filters: Filters) -> dict[str, float | int | None]:
     """Minutes from request until an advisor claims: median and 90th percentile (nearest rank), in SQL."""
     where = [*filters.clauses(InsightKind.HANDOFF_OUTCOME), InsightEvent.reason == "claimed"]

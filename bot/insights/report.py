@@ -11,7 +11,15 @@ from bot.insights.charts import bar_chart, line_chart
 from bot.insights.dashboard import Insights
 
 Text = Callable[..., str]  # a staff catalog lookup in the reader's language: text(key, **values)
-CHARTS = ("topics_by_city", "unanswered", "handoff_reasons", "handoff_outcomes", "languages", "thumbs_down")
+CHARTS = (
+    "topics_by_city",
+    "unanswered",
+    "handoff_reasons",
+    "handoff_outcomes",
+    "translated_handoffs",
+    "languages",
+    "thumbs_down",
+)
 
 
 def reason_label(reason: str, text: Text) -> str:
@@ -75,6 +83,9 @@ def charts(insights: Insights, text: Text) -> dict[str, Any]:
         "handoff_outcomes": bars(
             "handoff_outcomes",
             [(reason_label(r["outcome"], text), r["count"]) for r in insights.handoff_outcomes.rows],
+        ),
+        "translated_handoffs": bars(
+            "translated_handoffs", [(r["language"], r["handoffs"]) for r in insights.translated_handoffs.rows]
         ),
         "languages": line_chart(
             title("languages"), series, empty=empty("languages"), total=text("insights_chart_total")
@@ -144,6 +155,10 @@ def as_pdf(insights: Insights, month: str, text: Text) -> bytes:
         (
             text("insights_chart_handoff_outcomes"),
             [f"{reason_label(r['outcome'], text)}: {r['count']}" for r in insights.handoff_outcomes.rows],
+        ),
+        (
+            text("insights_chart_translated_handoffs"),
+            [f"{r['language']}: {r['handoffs']}" for r in insights.translated_handoffs.rows],
         ),
         (
             text("insights_pdf_waiting"),

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.concurrency import run_in_threadpool
 
 from bot.console.auth import (
     ConsoleSession,
@@ -24,11 +25,22 @@ from bot.console.auth import (
 )
 from bot.console.staff_language import StaffLang
 from bot.console.templating import render_staff_page
-from bot.domain import handoff
+from bot.domain import handoff, translation
 from bot.domain.advisors import authenticate
+from bot.domain.answering import compose_entry, entry_title
+from bot.domain.dialogue import DialogueServices, TurnContext
 from bot.domain.models import Advisor, AdvisorRole, ContactRequest, Conversation, ConversationState, Message, utcnow
-from bot.infra.errors import ContactRequestNotFound, ConversationNotFound
-from bot.routes.deps import Session, get_bus, get_catalog, get_codec
+from bot.infra.errors import (
+    ContactRequestNotFound,
+    ConversationNotFound,
+    EntryNotFound,
+    TranslationFailed,
+    TranslationOff,
+    UnknownLanguage,
+)
+from bot.infra.settings import Settings
+from bot.infra.translate import TranslationUnavailable, Translator, translate_one
+from bot.routes.deps import Session, get_bus, get_catalog, get_codec, get_services, get_settings, get_translator
 from bot.routes.schemas import errors
 
 # Every console operation needs a login (401) and the right role or CSRF token (403); bodies can be too large/invalid.
@@ -38,6 +50,8 @@ router = APIRouter(
     responses=errors(401, 403, 413, 422, e401="Not logged in", e403="Role, CSRF token or ownership does not allow it"),
 )
 CONVERSATION = errors(404, 409, e404="Unknown conversation")
+SEARCH_RESULTS = 5
+Translate = Annotated[Translator | None, Depends(get_translator)]
 
 
 async def any_login(
@@ -214,22 +228,47 @@ def _may_read(advisor: Advisor, conversation: Conversation) -> None:
 @router.get(
     "/api/conversations/{conversation_id}",
     responses=CONVERSATION,
-    summary="Full transcript, notes and knowledge entries used",
+    summary="Full transcript, notes and knowledge entries used; with machine translation where it is set up",
 )
-async def transcript(conversation_id: str, session: Session, login: Login) -> dict[str, Any]:
+async def transcript(
+    conversation_id: str,
+    session: Session,
+    login: Login,
+    translator: Translate,
+    settings: Annotated[Settings, Depends(get_settings)],
+    translate_to: Annotated[
+        str | None, Query(max_length=8, description="The advisor's language for translations (the console's)")
+    ] = None,
+) -> dict[str, Any]:
     advisor, _ = login
     conversation = await _conversation(session, conversation_id)
     _may_read(advisor, conversation)
     messages = (
         await session.scalars(select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id))
     ).all()
+    target = translation.advisor_target(advisor.languages, translate_to, settings.default_language)
+    translated = translation.TranscriptTranslation({}, False)
+    if translator is not None:
+        translated = await translation.translate_transcript(
+            session, translator, conversation, messages, advisor.languages, target
+        )
     return {
         "conversation": _summary(conversation, await _first_question(session, conversation_id), utcnow()),
+        "translation": {
+            "on": translator is not None,
+            "target": target,
+            "unavailable": translated.unavailable,
+            # The advisor cannot write in the user's language: the console offers to translate replies.
+            "replies": translator is not None
+            and translation.needs_translation(conversation.language, advisor.languages),
+        },
         "messages": [
             {
                 "id": m.id,
                 "sender": m.sender,
                 "text": m.text,
+                "language": m.language or conversation.language,
+                "translation": translated.texts.get(m.id),
                 "private": m.private,
                 "created_at": m.created_at.isoformat(),
                 "knowledge": (m.data or {}).get("knowledge"),
@@ -258,19 +297,99 @@ async def claim(conversation_id: str, session: Session, advisor: Acting, request
     return {"id": conversation.id, "state": conversation.state, "advisor": advisor.name}
 
 
+class ReplyBody(TextBody):
+    translation: str | None = Field(
+        default=None,
+        max_length=handoff.MAX_ADVISOR_TEXT * 2,
+        description="The machine translation of `text` into the user's language, as the advisor reviewed it: the "
+        "user receives it with `text` below, marked as machine translation",
+    )
+    source: str | None = Field(default=None, max_length=8, description="The language `text` is written in")
+
+
+class TranslationRequest(TextBody):
+    source: str = Field(max_length=8, description="The language `text` is written in (the advisor's)")
+
+
 @router.post(
     "/api/conversations/{conversation_id}/reply",
     responses=CONVERSATION,
-    summary="Reply to the user (delivered to their channel)",
+    summary="Reply to the user (delivered to their channel), machine-translated if the advisor chose so",
 )
 async def reply(
-    conversation_id: str, body: TextBody, session: Session, advisor: Acting, request: Request
+    conversation_id: str, body: ReplyBody, session: Session, advisor: Acting, request: Request
 ) -> dict[str, Any]:
     conversation = await _conversation(session, conversation_id)
-    message = await handoff.advisor_reply(session, conversation, advisor, body.text)
+    sent = None
+    if body.translation is not None:
+        catalog = get_catalog(request)
+        if not body.source or not catalog.supports(body.source):
+            raise UnknownLanguage()
+        sent = translation.sent_translation(body.text, body.translation, body.source, catalog, conversation.language)
+    message = await handoff.advisor_reply(session, conversation, advisor, body.text, sent)
     await request.app.state.delivery.deliver(conversation, message)
     get_bus(request).publish("message", conversation_id=conversation_id)
     return {"id": message.id}
+
+
+@router.post(
+    "/api/conversations/{conversation_id}/translation",
+    responses={**CONVERSATION, **errors(503)},
+    summary="Machine translation of a reply into the user's language, for the advisor to review before sending",
+)
+async def translate_reply(
+    conversation_id: str, body: TranslationRequest, session: Session, login: Login, translator: Translate
+) -> dict[str, Any]:
+    advisor, _ = login
+    conversation = await _conversation(session, conversation_id)
+    _may_read(advisor, conversation)
+    if translator is None:
+        raise TranslationOff()
+    target = conversation.language or body.source
+    try:
+        text = await translate_one(translator, body.text, body.source, target)
+    except TranslationUnavailable:
+        raise TranslationFailed() from None
+    return {"text": text, "source": body.source, "target": target}
+
+
+@router.get("/api/knowledge", summary="Knowledge entries matching a search, titled in the advisor's language")
+async def search_knowledge(
+    login: Login,
+    services: Annotated[DialogueServices, Depends(get_services)],
+    q: Annotated[str, Query(min_length=1, max_length=300)],
+    language: Annotated[str, Query(max_length=8)] = "de",
+    audience: Annotated[str | None, Query(max_length=16)] = None,
+) -> list[dict[str, Any]]:
+    result = await run_in_threadpool(services.knowledge.search, q, audience=audience, limit=SEARCH_RESULTS)
+    return [
+        {"id": match.entry.id, "title": entry_title(match.entry, language), "score": round(match.score, 3)}
+        for match in result.matches
+    ]
+
+
+@router.get(
+    "/api/conversations/{conversation_id}/knowledge/{entry_id}",
+    responses={**CONVERSATION, **errors(404, e404="Unknown conversation or entry")},
+    summary="An entry's curated answer in the user's language, for the city, with its sources: to insert as a reply",
+)
+async def knowledge_answer(
+    conversation_id: str,
+    entry_id: str,
+    session: Session,
+    login: Login,
+    services: Annotated[DialogueServices, Depends(get_services)],
+) -> dict[str, Any]:
+    advisor, _ = login
+    conversation = await _conversation(session, conversation_id)
+    _may_read(advisor, conversation)
+    entry = services.knowledge.kb.entries.get(entry_id)
+    if entry is None:
+        raise EntryNotFound()
+    language = conversation.language or services.default_language
+    turn = TurnContext(conversation.id, language, conversation.city, conversation.audience, conversation.channel)
+    city = conversation.city if conversation.city and entry.serves(conversation.city) else None
+    return {"id": entry.id, "language": language, "text": compose_entry(services, entry, turn, city, None)}
 
 
 @router.post(

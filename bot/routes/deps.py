@@ -17,6 +17,7 @@ from bot.infra.engine_client import EngineClient
 from bot.infra.events import EventBus
 from bot.infra.i18n import Catalog
 from bot.infra.settings import Settings
+from bot.infra.translate import Translator
 
 T = TypeVar("T")
 
@@ -45,5 +46,11 @@ get_codec = _state("session_codec", SessionCodec)
 get_bus = _state("events", EventBus)
 get_catalog = _state("catalog", Catalog)
 get_services = _state("dialogue", DialogueServices)
+
+
+def get_translator(request: Request) -> Translator | None:
+    """The machine translator, or None when TRANSLATE_URL is not set."""
+    return cast(Translator | None, request.app.state.translator)
+
 
 Session = Annotated[AsyncSession, Depends(get_session)]

@@ -89,6 +89,7 @@ ERROR_DESCRIPTIONS = {
     413: "Body too large",
     422: "Invalid request (the body is no valid JSON or breaks the schema)",
     429: "Too many requests",
+    503: "Not available now (the machine translator is off, down or slow)",
 }
 
 

@@ -77,9 +77,40 @@
     return li;
   }
 
+  // The console's language: translations of what the advisor cannot read are into it (or the first they read).
+  const consoleLanguage = document.documentElement.lang;
+
+  function messageItem(m, translation) {
+    const li = document.createElement("li");
+    li.className = m.sender + (m.private ? " private" : "");
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = `${word("sender", m.sender)}${m.private ? " " + t("console_js_private_note") : ""}` +
+      ` · ${m.created_at.slice(11, 16)}` +
+      (m.knowledge ? " · " + t("console_js_knowledge", { entry: m.knowledge.entry_id, score: m.knowledge.score }) : "");
+    // The original always stays visible, in its own language and direction; the translation is marked below it.
+    const original = document.createElement("span");
+    original.className = "original";
+    if (m.language) original.lang = m.language;
+    original.textContent = m.text;
+    li.append(meta, original);
+    if (m.translation) {
+      const block = document.createElement("span");
+      block.className = "translation";
+      block.lang = translation.target;
+      const label = document.createElement("span");
+      label.className = "meta";
+      label.textContent = t("console_js_machine_translation", { source: m.language, target: translation.target });
+      block.append(label, document.createTextNode(m.translation));
+      li.append(block);
+    }
+    return li;
+  }
+
   async function open(id) {
+    if (state.current !== id) resetReply();
     state.current = id;
-    const data = await api("/conversations/" + id);
+    const data = await api(`/conversations/${id}?translate_to=${encodeURIComponent(consoleLanguage)}`);
     const c = data.conversation;
     const mine = c.state === "human" && (c.advisor_id === window.CONSOLE.advisorId || window.CONSOLE.isAdmin);
     $("status").textContent = t("console_js_status", {
@@ -91,17 +122,47 @@
     $("reply-form").hidden = !mine;
     $("handback-form").hidden = !mine;
     $("note-form").hidden = false;
-    $("transcript").replaceChildren(...data.messages.map((m) => {
-      const li = document.createElement("li");
-      li.className = m.sender + (m.private ? " private" : "");
-      const meta = document.createElement("span");
-      meta.className = "meta";
-      meta.textContent = `${word("sender", m.sender)}${m.private ? " " + t("console_js_private_note") : ""}` +
-        ` · ${m.created_at.slice(11, 16)}` +
-        (m.knowledge ? " · " + t("console_js_knowledge", { entry: m.knowledge.entry_id, score: m.knowledge.score }) : "");
-      li.append(meta, document.createTextNode(m.text));
-      return li;
-    }));
+    $("knowledge-form").hidden = !mine;
+    state.conversation = c;
+    state.translation = data.translation;
+    state.translating = mine && data.translation.replies;
+    $("translate-controls").hidden = !state.translating;
+    $("send-untranslated").hidden = !state.translating;
+    $("send-reply").textContent = state.translating ? t("console_js_send_translated") : sendLabel;
+    if (data.translation.unavailable) $("status").textContent += " · " + t("console_js_translation_unavailable");
+    $("transcript").replaceChildren(...data.messages.map((m) => messageItem(m, data.translation)));
+  }
+
+  const sendLabel = $("send-reply").textContent;
+
+  function resetReply() {
+    $("reply").value = "";
+    $("reply-translation").value = "";
+    state.curated = false;  // an inserted knowledge answer is already in the user's language
+  }
+
+  // The advisor's words in the user's language, for review before sending; null when the translator fails.
+  async function preview() {
+    try {
+      const result = await api(`/conversations/${state.current}/translation`, {
+        method: "POST", body: JSON.stringify({ text: $("reply").value, source: state.translation.target }),
+      });
+      $("reply-translation").value = result.text;
+      $("reply-translation").focus();
+      return result.text;
+    } catch (error) {
+      $("status").textContent = t("console_js_translation_failed", { error: error.message });
+      $("send-untranslated").focus();
+      return null;
+    }
+  }
+
+  async function sendReply(translated) {
+    const text = $("reply").value;
+    const translation = $("reply-translation").value.trim();
+    if (translated && !translation) { await preview(); return; }  // first the advisor sees what will be sent
+    await act("reply", translated ? { text, translation, source: state.translation.target } : { text });
+    resetReply();
   }
 
   async function act(path, body) {
@@ -116,8 +177,42 @@
 
   $("claim").addEventListener("click", () => act("claim"));
   $("close").addEventListener("click", () => act("close"));
-  for (const [form, field, path] of [["reply-form", "reply", "reply"], ["note-form", "note", "notes"],
-                                     ["handback-form", "summary", "hand-back"]]) {
+  $("reply-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await sendReply(state.translating && !state.curated);
+  });
+  $("send-untranslated").addEventListener("click", () => sendReply(false));
+  $("translate").addEventListener("click", preview);
+  // A translation no longer matches once the original changes.
+  $("reply").addEventListener("input", () => { $("reply-translation").value = ""; });
+
+  $("knowledge-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const c = state.conversation;
+    const query = new URLSearchParams({ q: $("knowledge-query").value, language: consoleLanguage });
+    if (c.audience) query.set("audience", c.audience);
+    const results = await api("/knowledge?" + query);
+    const items = results.map((r) => {
+      const li = document.createElement("li");
+      const insert = document.createElement("button");
+      insert.type = "button";
+      insert.className = "secondary";
+      insert.textContent = t("console_js_insert");
+      insert.addEventListener("click", async () => {
+        const answer = await api(`/conversations/${state.current}/knowledge/${encodeURIComponent(r.id)}`);
+        $("reply").value = answer.text;
+        $("reply-translation").value = "";
+        state.curated = true;
+        $("status").textContent = t("console_js_inserted", { language: answer.language });
+        $("reply").focus();
+      });
+      li.append(r.title + " ", insert);
+      return li;
+    });
+    $("knowledge-results").replaceChildren(...(items.length ? items : [t("console_js_no_results")]));
+  });
+
+  for (const [form, field, path] of [["note-form", "note", "notes"], ["handback-form", "summary", "hand-back"]]) {
     $(form).addEventListener("submit", async (event) => {
       event.preventDefault();
       await act(path, { text: $(field).value });

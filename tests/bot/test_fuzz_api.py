@@ -20,6 +20,7 @@ import requests
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
 
 from bot.app import create_app
 from bot.infra.db import upgrade_database
@@ -61,8 +62,12 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any
     print(f"\nschemathesis sent {len(sent)} generated requests")
 
 
+# Invalid data must be refused; a body above MAX_BODY_BYTES is refused before it is parsed, with 413 (a text at
+# its maximum length can exceed the byte limit once every character is JSON-escaped).
+REJECTIONS = [*SchemathesisConfig().projects.default.checks.negative_data_rejection.expected_statuses, "413"]
+CONFIG = SchemathesisConfig.from_dict({"checks": {"negative_data_rejection": {"expected-statuses": REJECTIONS}}})
 # The schema as the app publishes it at /openapi.json (building the app reads no database and starts nothing).
-schema = schemathesis.openapi.from_dict(create_app(Settings(secret_key="fuzz-secret")).openapi())
+schema = schemathesis.openapi.from_dict(create_app(Settings(secret_key="fuzz-secret")).openapi(), config=CONFIG)
 
 
 @schema.parametrize()

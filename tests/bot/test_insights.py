@@ -81,10 +81,12 @@ async def seed(database_url: str) -> None:
         for _ in range(2):  # Witten: only two conversations — every group they form is suppressed
             cid = await conversation("witten", "en")
             event(InsightKind.ANSWERED, cid, "witten", "en", topic="jobcenter", created_at=DAY)
+            event(InsightKind.TRANSLATED_HANDOFF, cid, "witten", "fa", created_at=DAY)
         for wait in (60, 120, 180, 240, 600):  # handoffs in Bochum: median 3 min, 90th percentile 10 min
             cid = await conversation("bochum", "en")
             event(InsightKind.HANDOFF_REQUESTED, cid, "bochum", "en", reason="asked", created_at=DAY)
             event(InsightKind.HANDOFF_OUTCOME, cid, "bochum", "en", reason="claimed", wait_seconds=wait, created_at=DAY)
+            event(InsightKind.TRANSLATED_HANDOFF, cid, "bochum", "en", created_at=DAY)  # advisors without English
         cid = await conversation("bochum", "de")  # October: outside the range
         event(InsightKind.ANSWERED, cid, "bochum", "de", topic="address", created_at=DAY - timedelta(days=40))
         await session.commit()
@@ -101,6 +103,7 @@ def figures_for(database_url: str, filters: Filters) -> dict[str, Any]:
                 "unanswered": await figures.unanswered_by_topic(session, filters),
                 "reasons": await figures.handoff_reasons(session, filters),
                 "outcomes": await figures.handoff_outcomes(session, filters),
+                "translated": await figures.translated_handoffs(session, filters),
                 "waiting": await figures.waiting_times(session, filters),
                 "languages": await figures.languages_over_time(session, filters),
                 "thumbs": await figures.thumbs_down_by_entry(session, filters),
@@ -125,6 +128,8 @@ def test_every_figure_on_seeded_events(database_url: str) -> None:
     assert [(r["topic"], r["rate"]) for r in got["unanswered"].rows] == [("housing", 0.5), ("address", 0.0)]
     assert [(r["reason"], r["handoffs"]) for r in got["reasons"].rows] == [("asked", 5)]
     assert [(r["outcome"], r["count"]) for r in got["outcomes"].rows] == [("claimed", 5)]
+    assert [(r["language"], r["handoffs"]) for r in got["translated"].rows] == [("en", 5)]
+    assert got["translated"].hidden == 1  # Persian: two conversations
     assert got["waiting"] == {"claims": 5, "median_minutes": 3.0, "p90_minutes": 10.0}
     languages = {(r["period"], r["language"]): r["questions"] for r in got["languages"].rows}
     assert languages == {("2026-11-10", "de"): 6, ("2026-11-10", "uk"): 5, ("2026-11-11", "uk"): 5}

@@ -99,6 +99,7 @@ def test_the_partners_csv_neutralises_an_example_question() -> None:
         unanswered_by_topic=empty,
         handoff_reasons=empty,
         handoff_outcomes=empty,
+        translated_handoffs=empty,
         waiting={},
         languages_over_time=empty,
         thumbs_down=empty,

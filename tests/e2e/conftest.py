@@ -16,6 +16,7 @@ import pytest
 from bot.infra.settings import PROJECT_ROOT, Settings
 from bot.stack import Stack
 from tests.conftest import free_port
+from tests.fakes.libretranslate import FakeLibreTranslate
 
 PASSWORD = "a long advisor password"  # of the advisors the tests create through the CLI
 
@@ -23,7 +24,16 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def translator() -> Iterator[FakeLibreTranslate]:
+    """The stack's machine translator: a local fake with LibreTranslate's API, never a cloud service."""
+    fake = FakeLibreTranslate()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, translator: FakeLibreTranslate) -> Iterator[Stack]:
     model = PROJECT_ROOT / "models" / "current.tar.gz"
     if not model.exists():
         pytest.fail("no trained model: run `make train` (make test does it first)")
@@ -36,6 +46,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         office_hours="mon-sun 00:00-24:00",
         secret_key="e2e-secret",
         conversations_per_hour=100_000,  # every test starts conversations from 127.0.0.1
+        translate_url=translator.url,
     )
     running = Stack(settings, service_port=service_port, engine_port=engine_port, log_dir=root / "log")
     running.start()

@@ -25,7 +25,7 @@ def test_advisor_takes_over_and_hands_back(stack: Stack, browser: Any) -> None:
     page.click("#claim")
     page.wait_for_selector("#reply-form:not([hidden])")
     page.fill("#reply", "Hello, I am Mira from the advice team.")
-    page.click("#reply-form button")
+    page.click("#send-reply")
     page.wait_for_selector("text=Hello, I am Mira from the advice team.")
     page.screenshot(path=str(ARTIFACTS / "console-claimed.png"), full_page=True)
 
