@@ -152,6 +152,8 @@ async def console_page(
         "csrf": login.csrf,
         "is_admin": advisor.role == AdvisorRole.ADMIN,
         "strings": language.strings("console_js_"),
+        # With machine translation an advisor can take conversations in any language: the queue shows them all.
+        "only_my_languages": request.app.state.translator is None,
     }
     return render_staff_page(request, language, "console.html", context)
 
