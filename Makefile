@@ -5,7 +5,7 @@ ENGINE := .venv-engine/bin
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help run test envs train browser migrate lint typecheck kb-check validate unit e2e lock clean bench-nlu bench-language bench-answers bench-real bench-dev bench-insights bench-shared-state
+.PHONY: help run test envs train browser migrate lint typecheck kb-check validate unit e2e lock clean bench-nlu bench-language bench-answers bench-real bench-dev bench-load bench-insights bench-shared-state
 
 help:
 	@echo "make run       set up (venvs, model, database) and start engine + service on 127.0.0.1"
@@ -71,6 +71,9 @@ bench-real: train
 
 bench-dev: train
 	$(SERVICE) -m bench.real --set dev
+
+bench-load: train
+	$(SERVICE) -m bench.load
 
 bench-insights: envs
 	$(SERVICE) -m bench.insights
