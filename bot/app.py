@@ -132,7 +132,9 @@ def _lifespan(
         database = create_database_engine(settings.database_url)
         state.database = database
         state.sessions = create_session_factory(database)
-        state.engine_client = EngineClient(settings.engine_url, settings.engine_timeout_seconds, engine_transport)
+        state.engine_client = EngineClient(
+            settings.engine_url, settings.engine_timeout_seconds, engine_transport, settings.engine_concurrency
+        )
         state.eraser = Eraser(state.engine_client, settings.engine_tracker_store_url)
         state.router = MessageRouter(
             state.sessions,

@@ -19,7 +19,9 @@ COPY --from=build --chown=glueckauf /app/models models
 COPY --from=build /app/engine engine
 COPY --from=build /app/credentials.yml credentials.yml
 COPY deploy/endpoints.yml endpoints.yml
-ENV PATH=/venv/bin:$PATH PYTHONPATH=/app RASA_TELEMETRY_ENABLED=false HOME=/app
+# One OpenMP thread for the sentence embedder: several threads per process spin on a busy machine and halve
+# throughput (make bench-load).
+ENV PATH=/venv/bin:$PATH PYTHONPATH=/app RASA_TELEMETRY_ENABLED=false HOME=/app OMP_NUM_THREADS=1
 USER glueckauf
 EXPOSE 5005
 HEALTHCHECK --interval=15s --timeout=5s --start-period=120s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5005/status', timeout=4)"]

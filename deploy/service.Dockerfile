@@ -19,7 +19,9 @@ RUN useradd --system --uid 10001 --home-dir /app glueckauf
 WORKDIR /app
 COPY --from=build /venv /venv
 COPY --from=build --chown=glueckauf /app /app
-ENV PATH=/venv/bin:$PATH PYTHONPATH=/app CACHE_DIR=/app/cache PYTHONUNBUFFERED=1
+# One OpenMP thread for the sentence embedder: several threads per process spin on a busy machine and halve
+# throughput (make bench-load).
+ENV PATH=/venv/bin:$PATH PYTHONPATH=/app CACHE_DIR=/app/cache PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1
 USER glueckauf
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health', timeout=4)"]

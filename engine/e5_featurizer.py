@@ -17,7 +17,11 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from engine import action_response
 from engine.embedding import shared_embedder
+
+# Rasa imports this module when it loads the model: the engine validates action responses with a compiled validator.
+action_response.install()
 
 _BATCH = 64
 

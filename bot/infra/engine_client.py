@@ -42,12 +42,26 @@ def engine_order(urls: list[str], sender_id: str) -> list[str]:
     return urls[start:] + urls[:start]
 
 
+DEFAULT_CONCURRENCY = 4
+
+
 class EngineClient:
-    def __init__(self, base_url: str, timeout: float, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    """`concurrency`: turns sent to one engine at once; more wait here, in order. Rasa interleaves every turn it is
+    sent at each await, so without a limit each turn's latency grows with the number in flight until turns time
+    out, are retried and keep the engine overloaded (make bench-load at 100 users)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float,
+        transport: httpx.AsyncBaseTransport | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> None:
         urls = engine_urls(base_url)
         if not urls:
             raise ValueError("ENGINE_URL is empty: give the base URL of at least one Rasa engine")
         self._engines = {url: httpx.AsyncClient(base_url=url, timeout=timeout, transport=transport) for url in urls}
+        self._slots = {url: asyncio.Semaphore(concurrency) for url in urls}
 
     async def aclose(self) -> None:
         for http in self._engines.values():
@@ -61,7 +75,8 @@ class EngineClient:
         unreachable = []
         for url in self.order(sender_id):
             try:
-                response = await self._engines[url].post("/webhooks/rest/webhook", json=payload)
+                async with self._slots[url]:
+                    response = await self._engines[url].post("/webhooks/rest/webhook", json=payload)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never reached it: the next one may answer
                 unreachable.append(f"{url}: {str(exc) or type(exc).__name__}")
                 continue

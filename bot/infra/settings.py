@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         "share them; empty: in the engine's memory",
     )
     engine_timeout_seconds: float = Field(default=20.0, gt=0)
+    engine_concurrency: int = Field(
+        default=4, gt=0, description="Turns sent to one engine at once per service instance; more wait in line"
+    )
     engine_retry_interval_seconds: float = Field(default=5.0, gt=0)
     public_url: str = Field(default="http://127.0.0.1:8000", description="Where users reach the service")
     default_language: str = "de"

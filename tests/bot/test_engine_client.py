@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from pathlib import Path
 
@@ -143,3 +144,22 @@ def test_the_completed_endpoints_file_is_readable_by_its_owner_only(tmp_path: Pa
     assert path.stat().st_mode & 0o777 == 0o600
     assert "secret" in path.read_text()
     assert endpoints_file(Settings(engine_tracker_store_url=""), tmp_path).name == "endpoints.yml"  # nothing to add
+
+
+async def test_at_most_the_configured_number_of_turns_reach_one_engine_at_once() -> None:
+    """More turns wait in the service, in order, instead of all being interleaved by the engine until they time out."""
+    in_flight, peak = 0, 0
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.02)
+        in_flight -= 1
+        return httpx.Response(200, json=[{"recipient_id": "x", "text": "ok"}])
+
+    http = EngineClient(A, 5, httpx.MockTransport(handle), concurrency=3)
+    replies = await asyncio.gather(*(http.send(f"conversation-{n}", "hallo", {}) for n in range(20)))
+    assert peak == 3
+    assert all(reply[0].text == "ok" for reply in replies)  # every turn answered, none lost
+    await http.aclose()
