@@ -91,39 +91,33 @@ async def unanswered_by_topic(session: AsyncSession, filters: Filters) -> Suppre
     return result
 
 
-async def handoff_reasons(session: AsyncSession, filters: Filters) -> Suppressed:
-    reason = func.coalesce(InsightEvent.reason, UNKNOWN).label("reason")
+async def _counted_by(
+    session: AsyncSession, filters: Filters, kind: InsightKind, column: Any, name: str, counted: str
+) -> Suppressed:
+    """Events of one kind counted per value of `column` (shown as `name`, "unknown" when empty), largest first."""
+    value = func.coalesce(column, UNKNOWN).label(name)
     query = (
-        select(reason, func.count().label("handoffs"), _conversations().label("conversations"))
-        .where(*filters.clauses(InsightKind.HANDOFF_REQUESTED))
-        .group_by(reason)
+        select(value, func.count().label(counted), _conversations().label("conversations"))
+        .where(*filters.clauses(kind))
+        .group_by(value)
         .order_by(func.count().desc())
     )
     return await _grouped(session, query)
+
+
+async def handoff_reasons(session: AsyncSession, filters: Filters) -> Suppressed:
+    return await _counted_by(session, filters, InsightKind.HANDOFF_REQUESTED, InsightEvent.reason, "reason", "handoffs")
 
 
 async def handoff_outcomes(session: AsyncSession, filters: Filters) -> Suppressed:
-    reason = func.coalesce(InsightEvent.reason, UNKNOWN).label("outcome")
-    query = (
-        select(reason, func.count().label("count"), _conversations().label("conversations"))
-        .where(*filters.clauses(InsightKind.HANDOFF_OUTCOME))
-        .group_by(reason)
-        .order_by(func.count().desc())
-    )
-    return await _grouped(session, query)
+    return await _counted_by(session, filters, InsightKind.HANDOFF_OUTCOME, InsightEvent.reason, "outcome", "count")
 
 
 async def translated_handoffs(session: AsyncSession, filters: Filters) -> Suppressed:
     """Per user language, handoffs in which the advisor wrote through machine translation: where advisors who speak
     the language are needed most."""
-    language = func.coalesce(InsightEvent.language, UNKNOWN).label("language")
-    query = (
-        select(language, func.count().label("handoffs"), _conversations().label("conversations"))
-        .where(*filters.clauses(InsightKind.TRANSLATED_HANDOFF))
-        .group_by(language)
-        .order_by(func.count().desc())
-    )
-    return await _grouped(session, query)
+    kind = InsightKind.TRANSLATED_HANDOFF
+    return await _counted_by(session, filters, kind, InsightEvent.language, "language", "handoffs")
 
 
 async def waiting_times(session: AsyncSession, filters: Filters) -> dict[str, float | int | None]:

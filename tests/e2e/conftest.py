@@ -60,6 +60,15 @@ def stack(tmp_path_factory: pytest.TempPathFactory, translator: FakeLibreTransla
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A page in a browser context of its own (its own storage: a new visitor)."""
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (no browser download); `make test` installs it when missing."""

@@ -5,7 +5,6 @@ the German original below it. The translator is a local fake with LibreTranslate
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,25 +22,17 @@ REPLY = "Guten Tag, ich bin Mira. Ich helfe Ihnen gern."
 REPLY_IN_ARABIC = "مرحبًا، أنا ميرا. يسعدني أن أساعدك."
 
 
-@pytest.fixture
-def user_page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def shadow_texts(page: Any, selector: str) -> list[str]:
     return [t.strip() for t in page.locator("#glueckauf-widget").locator(selector).all_inner_texts()]
 
 
 def test_a_german_advisor_and_an_arabic_user_understand_each_other(
-    stack: Stack, browser: Any, user_page: Any, translator: FakeLibreTranslate
+    stack: Stack, browser: Any, page: Any, translator: FakeLibreTranslate
 ) -> None:
     catalog = catalog_for(Settings().knowledge_dir / "ui")
     translator.phrases[(REPLY, "de", "ar")] = REPLY_IN_ARABIC
-    widget = user_page.locator("#glueckauf-widget")
-    user_page.goto(stack.service_url + "/")
+    widget = page.locator("#glueckauf-widget")
+    page.goto(stack.service_url + "/")
     widget.locator("button.launcher").click()
     widget.locator("select").select_option("ar")
     widget.locator("textarea").fill(QUESTION)
@@ -49,7 +40,7 @@ def test_a_german_advisor_and_an_arabic_user_understand_each_other(
     yes = widget.locator(".quick button", has_text=catalog.text("button_yes", "ar"))
     yes.wait_for()
     yes.click()
-    user_page.wait_for_function(
+    page.wait_for_function(
         "() => document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li.bot').length >= 2"
     )
 
@@ -76,12 +67,12 @@ def test_a_german_advisor_and_an_arabic_user_understand_each_other(
     console.screenshot(path=str(ARTIFACTS / "console-translation.png"), full_page=True)
     console.close()
 
-    user_page.wait_for_function(
+    page.wait_for_function(
         "(text) => [...document.querySelector('#glueckauf-widget').shadowRoot.querySelectorAll('li')]"
         ".some(li => li.textContent.includes(text))",
         arg=REPLY_IN_ARABIC,
     )
-    received = next(text for text in shadow_texts(user_page, "ol.log li") if REPLY_IN_ARABIC in text)
+    received = next(text for text in shadow_texts(page, "ol.log li") if REPLY_IN_ARABIC in text)
     marker = catalog.text("machine_translation_original", "ar", language_name="Deutsch")
     assert re.search(re.escape(REPLY_IN_ARABIC) + r"\s+— " + re.escape(marker) + r"\s+" + re.escape(REPLY), received)
-    user_page.screenshot(path=str(ARTIFACTS / "widget-translated-reply.png"))
+    page.screenshot(path=str(ARTIFACTS / "widget-translated-reply.png"))

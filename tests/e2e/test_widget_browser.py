@@ -26,14 +26,6 @@ pytestmark = pytest.mark.e2e
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
-
-
 def widget(page: Any) -> Any:
     return page.locator("#glueckauf-widget")
 
