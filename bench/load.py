@@ -22,7 +22,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,7 @@ import httpx
 from bench.report import percentile, table
 from bot.infra.i18n import catalog_for
 from bot.infra.settings import PROJECT_ROOT, Settings
-from bot.stack import Stack
+from bot.stack import Stack, free_port
 
 ENGINE_BIN = PROJECT_ROOT / ".venv-engine" / "bin"
 STOCK_CACHE = Path.home() / ".cache" / "glueckauf" / "stock-bot"
@@ -99,13 +98,6 @@ SCRIPTS: tuple[tuple[str, ...], ...] = (
 
 def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 # --- processes, from /proc ------------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import socket
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ import yaml
 from bot.infra.i18n import catalog_for
 from bot.infra.settings import PROJECT_ROOT, Settings
 from bot.infra.tables import table
-from bot.stack import Stack
+from bot.stack import Stack, free_port
 from bot.understanding.text import fold
 
 QUESTIONS = PROJECT_ROOT / "bench" / "real"
@@ -107,13 +106,6 @@ class Scorer:
         if kind == "refuse":
             return "right" if any(text in reply.text for text in self._refusals) else "not refused"
         return "answered" if self.is_answer(reply) else "right"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def ask(client: httpx.Client, question: dict[str, Any]) -> Reply:
@@ -244,7 +236,7 @@ def main() -> int:
             office_hours="mon-sun 00:00-24:00",
             conversations_per_hour=100_000,  # one conversation per question, all from 127.0.0.1
         )
-        stack = Stack(settings, service_port=_free_port(), engine_port=_free_port(), log_dir=root / "log")
+        stack = Stack(settings, service_port=free_port(), engine_port=free_port(), log_dir=root / "log")
         print("==> starting the stack (engine and service)", file=sys.stderr)
         stack.start()
         try:

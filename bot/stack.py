@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +20,14 @@ import httpx
 from bot.infra.db import upgrade_database
 from bot.infra.engine_endpoints import endpoints_file
 from bot.infra.settings import PROJECT_ROOT, Settings
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now on 127.0.0.1, for a process started on it (benchmarks, tests)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class StackError(RuntimeError):

@@ -25,7 +25,8 @@ from schemathesis.config import SchemathesisConfig
 from bot.app import create_app
 from bot.infra.db import upgrade_database
 from bot.infra.settings import Settings
-from tests.conftest import FakeEngine, free_port
+from bot.stack import free_port
+from tests.conftest import FakeEngine
 
 CASES_PER_OPERATION = 60  # up to; operations without parameters have fewer distinct cases
 MINIMUM_CASES = 1000

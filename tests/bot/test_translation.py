@@ -19,7 +19,8 @@ from bot.infra.db import create_database_engine, create_session_factory
 from bot.infra.i18n import catalog_for
 from bot.infra.settings import Settings
 from bot.infra.translate import LibreTranslate, TranslationUnavailable, translator_from_settings
-from tests.conftest import FakeEngine, free_port
+from bot.stack import free_port
+from tests.conftest import FakeEngine
 from tests.factories import PASSWORD, add_advisor, csrf_token
 from tests.fakes.libretranslate import FakeLibreTranslate
 

@@ -14,8 +14,7 @@ import httpx
 import pytest
 
 from bot.infra.settings import PROJECT_ROOT, Settings
-from bot.stack import Stack
-from tests.conftest import free_port
+from bot.stack import Stack, free_port
 from tests.fakes.libretranslate import FakeLibreTranslate
 
 PASSWORD = "a long advisor password"  # of the advisors the tests create through the CLI

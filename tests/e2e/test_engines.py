@@ -12,12 +12,11 @@ import pytest
 
 from bot.infra.engine_client import engine_order, engine_urls
 from bot.infra.settings import Settings
-from bot.stack import Stack
+from bot.stack import Stack, free_port
 from tests.conftest import (
     POSTGRES_HOST,
     POSTGRES_PORT,
     REDIS_URL,
-    free_port,
     postgres_admin,
     postgres_reachable,
     redis_reachable,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.infra.settings import PROJECT_ROOT
-from tests.conftest import free_port
+from bot.stack import free_port
 
 pytestmark = pytest.mark.e2e
 

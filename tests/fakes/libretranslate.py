@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.fakes.server import BackgroundServer
 
 LANGUAGES = ("ar", "de", "en", "es", "fa", "fr", "pl", "ro", "ru", "tr", "uk")
 
@@ -40,21 +40,15 @@ class FakeLibreTranslate:
                 Route("/languages", self._languages, methods=["GET"]),
             ]
         )
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._http = BackgroundServer(app)
         self.url = ""
 
     def start(self) -> str:
-        self._thread.start()
-        while not self._server.started:
-            time.sleep(0.02)
-        port = self._server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = self._http.start()
         return self.url
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
+        self._http.stop()
 
     def texts(self) -> list[str]:
         """Every text sent for translation, in order."""

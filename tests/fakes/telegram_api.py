@@ -12,12 +12,13 @@ import threading
 import time
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.fakes.server import BackgroundServer
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Glückauf", "username": "glueckauf_test_bot"}
 
@@ -32,19 +33,13 @@ class FakeBotApi:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         app = Starlette(routes=[Route("/bot{token}/{method}", self._handle, methods=["GET", "POST"])])
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._http = BackgroundServer(app)
 
     def start(self) -> str:
-        self._thread.start()
-        while not self._server.started:
-            time.sleep(0.02)
-        port = self._server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}/bot"
+        return self._http.start() + "/bot"
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
+        self._http.stop()
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         with self._lock:
