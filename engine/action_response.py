@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Dict, Text
 
-from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
@@ -33,6 +32,3 @@ def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
 
 def install() -> None:
     RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
-
-
-__all__ = ["ValidationError", "install", "validate_action_result"]

@@ -59,9 +59,8 @@ async def translate_transcript(
     wanted: dict[int, str] = {}
     for m in messages:
         language = m.language or conversation.language
-        if m.text.startswith("/"):  # a button's payload ("/affirm"), no words to translate
-            continue
-        if m.sender in TRANSLATED_SENDERS and not m.private and language and language not in (*readable, target):
+        translatable = m.sender in TRANSLATED_SENDERS and not m.private and not m.text.startswith("/")  # "/affirm"
+        if translatable and language and needs_translation(language, (*readable, target)):
             wanted[m.id] = language
     if not wanted:
         return TranscriptTranslation({}, False)

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.infra.engine_client import DEFAULT_CONCURRENCY
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -47,7 +49,9 @@ class Settings(BaseSettings):
     )
     engine_timeout_seconds: float = Field(default=20.0, gt=0)
     engine_concurrency: int = Field(
-        default=4, gt=0, description="Turns sent to one engine at once per service instance; more wait in line"
+        default=DEFAULT_CONCURRENCY,
+        gt=0,
+        description="Turns sent to one engine at once per service instance; more wait in line",
     )
     engine_retry_interval_seconds: float = Field(default=5.0, gt=0)
     public_url: str = Field(default="http://127.0.0.1:8000", description="Where users reach the service")

@@ -139,7 +139,11 @@ async def logout(
 
 @router.get("", response_class=HTMLResponse, include_in_schema=False)
 async def console_page(
-    request: Request, session: Session, codec: Annotated[SessionCodec, Depends(get_codec)], language: StaffLang
+    request: Request,
+    session: Session,
+    codec: Annotated[SessionCodec, Depends(get_codec)],
+    language: StaffLang,
+    translator: Translate,
 ) -> Response:
     login = codec.read(request)
     advisor = await session.get(Advisor, login.advisor_id) if login else None
@@ -153,7 +157,7 @@ async def console_page(
         "is_admin": advisor.role == AdvisorRole.ADMIN,
         "strings": language.strings("console_js_"),
         # With machine translation an advisor can take conversations in any language: the queue shows them all.
-        "only_my_languages": request.app.state.translator is None,
+        "only_my_languages": translator is None,
     }
     return render_staff_page(request, language, "console.html", context)
 

@@ -141,7 +141,7 @@
     state.curated = false;  // an inserted knowledge answer is already in the user's language
   }
 
-  // The advisor's words in the user's language, for review before sending; null when the translator fails.
+  // The advisor's words in the user's language, into the editable field for review before sending.
   async function preview() {
     try {
       const result = await api(`/conversations/${state.current}/translation`, {
@@ -149,11 +149,9 @@
       });
       $("reply-translation").value = result.text;
       $("reply-translation").focus();
-      return result.text;
     } catch (error) {
       $("status").textContent = t("console_js_translation_failed", { error: error.message });
       $("send-untranslated").focus();
-      return null;
     }
   }
 
