@@ -95,6 +95,15 @@ class Scorer:
         payloads = {str(button.get("payload", "")) for button in reply.buttons}
         return reply.state != "bot" or bool(payloads & {"/request_human", "/affirm"})
 
+    def refuses(self, reply: Reply) -> bool:
+        return any(text in reply.text for text in self._refusals)
+
+    def false_alarm(self, question: dict[str, Any], reply: Reply) -> str | None:
+        """For an ordinary question (a fact or one we do not cover): whether it was refused or offered a person."""
+        if question["kind"] not in ("fact", "not_covered"):
+            return None
+        return "alarm" if self.refuses(reply) or self.offers_person(reply) else "quiet"
+
     def verdict(self, question: dict[str, Any], reply: Reply) -> str:
         kind = question["kind"]
         if kind == "fact":
@@ -104,7 +113,7 @@ class Scorer:
         if kind == "handoff":
             return "right" if self.offers_person(reply) else "no person offered"
         if kind == "refuse":
-            return "right" if any(text in reply.text for text in self._refusals) else "not refused"
+            return "right" if self.refuses(reply) else "not refused"
         return "answered" if self.is_answer(reply) else "right"
 
 
@@ -137,6 +146,8 @@ def run(base_url: str, questions: list[dict[str, Any]], show_misses: str) -> dic
             for key in (question["lang"], "all"):
                 verdicts[key][group].append(verdict)
                 verdicts[key]["language"].append("right" if reply.language == question["lang"] else "wrong")
+                if (alarm := scorer.false_alarm(question, reply)) is not None:
+                    verdicts[key]["ordinary"].append(alarm)
             if show_misses and verdict != "right":
                 print(f"  {question['id']}: {verdict}")
                 if show_misses == "replies":
@@ -192,6 +203,7 @@ def report(verdicts: dict[str, dict[str, list[str]]], known: dict[str, list[str]
                 share(groups["handoff"]),
                 share(groups["refuse"]),
                 share(groups["not_covered"]),
+                share(groups["ordinary"], "alarm"),
                 share(groups["language"]),
             ]
         )
@@ -207,6 +219,7 @@ def report(verdicts: dict[str, dict[str, list[str]]], known: dict[str, list[str]
         "handoff offered",
         "refused",
         "not covered: no answer",
+        "ordinary: refused or person offered",
         "reply language",
     ]
     return table(headers, rows)

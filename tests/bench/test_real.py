@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bench.real import ceiling, contains_detail
+from bench.real import Reply, Scorer, ceiling, contains_detail
+from bot.infra.i18n import catalog_for
+from bot.infra.settings import Settings
 
 
 def test_details_are_found_as_users_read_them() -> None:
@@ -22,3 +24,13 @@ def test_the_ceiling_counts_the_fact_questions_whose_detail_knowledge_states() -
     found = ceiling(questions, "phone: '+49 234 910-0'\nopening_hours: [{days: mon, from: '09:00'}]")
     assert found["de"] == ["right", "right"] and found["en"] == ["unknown"]
     assert found["all"] == ["right", "right", "unknown"]
+
+
+def test_an_ordinary_question_refused_or_offered_a_person_is_a_false_alarm() -> None:
+    catalog, scorer = catalog_for(Settings().knowledge_dir / "ui"), Scorer()
+    fact, handoff = {"kind": "fact", "lang": "en"}, {"kind": "handoff", "lang": "en"}
+    answer = Reply("The Bürgerbüro opens at 8:00.", [], "bot", "en")
+    offered = Reply("The Bürgerbüro opens at 8:00.", [{"payload": "/request_human"}], "bot", "en")
+    refused = Reply(catalog.text("refuse_forgery", "en"), [], "bot", "en")
+    assert [scorer.false_alarm(fact, reply) for reply in (answer, offered, refused)] == ["quiet", "alarm", "alarm"]
+    assert scorer.false_alarm(handoff, offered) is None

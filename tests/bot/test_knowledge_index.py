@@ -13,8 +13,8 @@ from bot.app import build_dialogue_services
 from bot.domain.dialogue import DialogueServices
 from bot.infra.i18n import catalog_for
 from bot.infra.settings import Settings
-from bot.knowledge.index import char_ngrams
 from bot.knowledge.schema import REQUIRED_LANGUAGES
+from bot.understanding.classifier import char_ngrams
 
 
 @pytest.fixture(scope="module")

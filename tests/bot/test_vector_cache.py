@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import bot.knowledge.index as index_module
+import bot.understanding.classifier as classifier_module
 from bot.infra.settings import Settings
 from bot.knowledge.base import KnowledgeBase, load_knowledge
 from bot.knowledge.index import KnowledgeIndex
@@ -67,7 +67,7 @@ def test_a_new_entry_embeds_only_its_own_texts(knowledge: KnowledgeBase, tmp_pat
 def test_an_unreadable_vector_cache_is_rebuilt(
     knowledge: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(index_module, "_trained", {})  # the matcher trained by the test before: train again
+    monkeypatch.setattr(classifier_module, "_trained", {})  # the matcher trained by the test before: train again
     (tmp_path / "vectors-CountingEmbedder.npz").write_bytes(b"not a numpy file")
     embedder = CountingEmbedder()
     kb = first(knowledge, 2)

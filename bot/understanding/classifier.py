@@ -1,0 +1,204 @@
+"""A softmax classifier over multilingual-e5 vectors plus character n-grams, trained once per content and cached.
+
+Two users: the knowledge matcher (one class per entry, plus "not covered") and the signal classifier (distress, a
+wish for a person, requests to refuse, or none). The e5 block carries meaning across languages, the n-gram block
+spelling and German compounds; a softmax gives probabilities that can be thresholded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot.understanding.text import fold
+from engine.embedding import Embedder
+
+log = logging.getLogger(__name__)
+
+FEATURE_SCALE = 8.0  # e5 vectors are unit length; a larger scale lets the softmax become decisive
+NGRAM_WEIGHT = 2.0  # relative weight of the character n-gram block
+NGRAM_DIMENSIONS = 2**13
+NGRAM_FOLDING = 3  # how words are folded before their n-grams are hashed (3: text.fold, casefold); cache key
+REGULARISATION_C = 10.0
+EPOCHS = 2400  # with 60 entries, 1600 left 28 first questions (right, but unsure) below the threshold
+LEARNING_RATE = 0.5
+EMBED_CHUNK = 256  # texts per embedding call; progress is logged between calls (a cold start takes minutes)
+MOMENTUM = 0.9  # Nesterov: converges in EPOCHS full-batch steps (plain descent needed many times more)
+
+VECTOR_CACHE_LIMIT = 20_000  # vectors kept across knowledge versions (~30 MB); beyond it only the current texts
+
+_trained: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per process: tests build many apps from one KB
+
+
+class VectorCache:
+    """Each text's embedding, kept in one file, so that editing one entry embeds only its new texts (embedding all
+    questions and answers is most of a cold build)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._vectors: dict[str, np.ndarray] = {}
+        if path.exists():
+            try:
+                with np.load(path) as stored:
+                    self._vectors = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+            except (OSError, ValueError, KeyError) as exc:  # a torn or foreign file: start over
+                log.warning("ignoring the unreadable vector cache %s (%s)", path, exc)
+
+    @staticmethod
+    def key(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+    def missing(self, texts: list[str]) -> list[str]:
+        return sorted({text for text in texts if self.key(text) not in self._vectors})
+
+    def add(self, texts: list[str], vectors: np.ndarray) -> None:
+        self._vectors.update((self.key(text), vector) for text, vector in zip(texts, vectors, strict=True))
+
+    def get(self, texts: list[str], dim: int) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, dim), np.float32)
+        return np.vstack([self._vectors[self.key(text)] for text in texts]).astype(np.float32)
+
+    def save(self, current: list[str]) -> None:
+        """Written atomically; when over the limit, only the vectors of `current` are kept."""
+        if len(self._vectors) > VECTOR_CACHE_LIMIT:
+            wanted = {self.key(text) for text in current}
+            self._vectors = {key: vector for key, vector in self._vectors.items() if key in wanted}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(f"{self.path.stem}.{os.getpid()}.partial.npz")
+        keys = list(self._vectors)
+        np.savez(partial, keys=np.array(keys), vectors=np.array([self._vectors[k] for k in keys], np.float32))
+        os.replace(partial, self.path)
+
+
+def char_ngrams(texts: list[str]) -> np.ndarray:
+    """Hashed character 3–5-grams of each word, L2-normalised: robust to typos and compound words."""
+    vectors = np.zeros((len(texts), NGRAM_DIMENSIONS), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in re.findall(r"\w+", fold(text).casefold()):
+            padded = f" {word} "
+            for n in (3, 4, 5):
+                for i in range(len(padded) - n + 1):
+                    vectors[row, zlib.crc32(padded[i : i + n].encode()) % NGRAM_DIMENSIONS] += 1
+        norm = np.linalg.norm(vectors[row])
+        if norm:
+            vectors[row] /= norm
+    return vectors
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    result: np.ndarray = p / p.sum(axis=1, keepdims=True)
+    return result
+
+
+def train_softmax(
+    features: np.ndarray, labels: np.ndarray, classes: int, *, epochs: int = EPOCHS, what: str = "classifier"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression with L2, full-batch Nesterov momentum in float32 (the knowledge matcher:
+    minutes for 10,000 questions and answers on 2 cores; the result is cached)."""
+    n, d = features.shape
+    x = features.astype(np.float32, copy=False)
+    targets = np.eye(classes, dtype=np.float32)[labels]
+    weights, bias = np.zeros((d, classes), np.float32), np.zeros(classes, np.float32)
+    velocity_w, velocity_b = np.zeros_like(weights), np.zeros_like(bias)
+    for step in range(1, epochs + 1):
+        ahead_w, ahead_b = weights + MOMENTUM * velocity_w, bias + MOMENTUM * velocity_b
+        gradient = (softmax(x @ ahead_w + ahead_b) - targets) / n
+        velocity_w = MOMENTUM * velocity_w - LEARNING_RATE * (x.T @ gradient + ahead_w / (REGULARISATION_C * n))
+        velocity_b = MOMENTUM * velocity_b - LEARNING_RATE * gradient.sum(axis=0)
+        weights += velocity_w
+        bias += velocity_b
+        if step % (epochs // 4) == 0:
+            log.info("training the %s: %d/%d steps", what, step, epochs)
+    return weights, bias
+
+
+class TextClassifier:
+    """`texts[i]` belongs to class `labels[i]` of `classes`. `prepare` rewrites every text before it is featurised
+    (the knowledge matcher cuts place names out). Trained weights are cached in `cache_dir` as <name>-<hash>.npz,
+    the hash over the embedder, the knobs and the training data; the vectors in one VectorCache shared by all
+    classifiers, so a text embedded for one is not embedded again for another."""
+
+    def __init__(
+        self,
+        name: str,
+        texts: list[str],
+        labels: np.ndarray,
+        classes: int,
+        embedder: Embedder,
+        cache_dir: Path | None = None,
+        *,
+        prepare: Callable[[str], str] | None = None,
+        epochs: int = EPOCHS,
+        what: str = "classifier",
+    ) -> None:
+        self._embedder = embedder
+        self._prepare = prepare or (lambda text: text)
+        self._what = what
+        knobs = (
+            FEATURE_SCALE,
+            NGRAM_WEIGHT,
+            NGRAM_DIMENSIONS,
+            NGRAM_FOLDING,
+            REGULARISATION_C,
+            epochs,
+            LEARNING_RATE,
+            MOMENTUM,
+        )
+        settings = "/".join(map(str, knobs))
+        content = "\x00".join([type(embedder).__name__, settings, *texts, labels.tobytes().hex()])
+        key = hashlib.sha256(content.encode()).hexdigest()[:20]
+        if key not in _trained:
+            path = cache_dir / f"{name}-{key}.npz" if cache_dir else None
+            if path and path.exists():
+                with np.load(path) as stored:
+                    _trained[key] = (stored["weights"], stored["bias"])
+            else:
+                log.info("training the %s on %d texts (cached afterwards)", what, len(texts))
+                features = self.features(texts, cache_dir)
+                _trained[key] = train_softmax(features, labels, classes, epochs=epochs, what=what)
+                if path:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    np.savez(path, weights=_trained[key][0], bias=_trained[key][1])
+        self._weights, self._bias = _trained[key]
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """One row of class probabilities per text."""
+        return softmax(self.features(list(texts)) @ self._weights + self._bias)
+
+    def features(self, texts: list[str], cache_dir: Path | None = None) -> np.ndarray:
+        plain = [self._prepare(text) for text in texts]
+        if cache_dir is None:
+            embedded = self._embedded(plain)
+        else:
+            cache = VectorCache(cache_dir / f"vectors-{type(self._embedder).__name__}.npz")
+            missing = cache.missing(plain)
+            if missing:
+                log.info("embedding %d new of %d texts for the %s", len(missing), len(set(plain)), self._what)
+                cache.add(missing, self._embedded(missing))
+                cache.save(current=plain)
+            embedded = cache.get(plain, self._embedder.dim)
+        return np.hstack([embedded * FEATURE_SCALE, char_ngrams(plain) * NGRAM_WEIGHT])
+
+    def _embedded(self, texts: list[str]) -> np.ndarray:
+        chunks = [texts[i : i + EMBED_CHUNK] for i in range(0, len(texts), EMBED_CHUNK)]
+        vectors = []
+        for number, chunk in enumerate(chunks, 1):
+            vectors.append(self._embedder.query(chunk))
+            if len(chunks) > 1:
+                done = min(number * EMBED_CHUNK, len(texts))
+                log.info("embedding texts for the %s: %d/%d", self._what, done, len(texts))
+        return np.vstack(vectors) if vectors else np.zeros((0, self._embedder.dim), np.float32)

@@ -1,0 +1,74 @@
+"""The signal classifier (knowledge/i18n/signals/, built by `make train`, cached by content) finds distress, wishes
+for a person and requests to refuse that no word list foresaw, in any language, and leaves ordinary questions alone.
+The messages below are in neither the word lists nor the examples."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from bot.app import build_dialogue_services
+from bot.domain.dialogue import DialogueServices
+from bot.infra.i18n import catalog_for
+from bot.infra.settings import Settings
+from bot.knowledge.schema import REQUIRED_LANGUAGES
+from bot.understanding.signals import SIGNALS, MessageSignals
+
+
+@pytest.fixture(scope="module")
+def services() -> DialogueServices:
+    settings = Settings()
+    return build_dialogue_services(settings, catalog_for(settings.knowledge_dir / "ui"))
+
+
+@pytest.fixture(scope="module")
+def word_lists() -> MessageSignals:
+    return MessageSignals(Settings().knowledge_dir / "i18n")
+
+
+def test_every_language_has_examples_of_every_signal_and_of_ordinary_messages() -> None:
+    folder = Settings().knowledge_dir / "i18n" / "signals"
+    for language in REQUIRED_LANGUAGES:
+        examples = yaml.safe_load((folder / f"{language}.yml").read_text(encoding="utf-8"))["examples"]
+        assert {signal: len(examples.get(signal) or []) >= 10 for signal in (*SIGNALS, "none")} == dict.fromkeys(
+            (*SIGNALS, "none"), True
+        ), language
+
+
+@pytest.mark.parametrize(
+    ("text", "signal"),
+    [
+        ("Can a staff member from your team get in touch with me about my situation?", "person"),
+        ("Czy możecie zapewnić, że urząd nie odrzuci mojego podania?", "guarantee"),
+        ("Можно ли сделать справку о доходах побольше, чем на самом деле?", "forgery"),
+    ],
+)
+def test_a_signal_no_word_list_names_is_recognised(
+    services: DialogueServices, word_lists: MessageSignals, text: str, signal: str
+) -> None:
+    assert (word_lists.refusal(text), word_lists.is_urgent(text), word_lists.wants_person(text)) == (None, False, False)
+    found = {
+        "refusal": services.signals.refusal(text),
+        "urgent": services.signals.is_urgent(text),
+        "person": services.signals.wants_person(text),
+    }
+    expected = {"refusal": signal if signal not in ("urgent", "person") else None}
+    expected |= {"urgent": signal == "urgent", "person": signal == "person"}
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wie lange gilt die Fiktionsbescheinigung?",
+        "What is the phone number of the Welcome Office Bochum?",
+        "How much does the naturalisation cost?",
+        "Wo finde ich einen Deutschkurs in Herne?",
+        "Kann ich mit der Blauen Karte den Job wechseln?",
+        "Bir avukat tavsiye edebilir misiniz?",
+        "",
+    ],
+)
+def test_an_ordinary_question_signals_nothing(services: DialogueServices, text: str) -> None:
+    signals = services.signals
+    assert (signals.refusal(text), signals.is_urgent(text), signals.wants_person(text)) == (None, False, False)
