@@ -18,6 +18,7 @@ from bot.understanding.classifier import TextClassifier
 from bot.understanding.text import fold
 from engine.embedding import Embedder
 
+_WORD_START = r"(?<![^\W\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff])"  # no letter before, unless an Arabic-script one
 _SENTENCE_END = re.compile(r"[.!?;\n؟。]+")
 REFUSAL_KINDS = ("forgery", "bot_instructions", "guarantee", "legal_opinion")  # checked in this order
 SIGNALS = ("urgent", "person", *REFUSAL_KINDS)
@@ -38,7 +39,10 @@ class TermMatcher:
     has words between "не платить" and "зарплату" that no phrase can foresee."""
 
     def __init__(self, terms: list[Any]) -> None:
-        self._phrases = sorted({_fold(str(term)) for term in terms if isinstance(term, str)}, key=len)
+        phrases = sorted({_fold(str(term)) for term in terms if isinstance(term, str)}, key=len, reverse=True)
+        # A phrase starts a word (Romanian "e legal" is not in "free legal advice"), except after Arabic-script
+        # letters: "و" (and) and other particles are written joined to the next word.
+        self._phrases = re.compile(_WORD_START + "(?:" + "|".join(map(re.escape, phrases)) + ")") if phrases else None
         self._word_sets = [
             [
                 re.compile(r"(?<!\w)(?:" + "|".join(re.escape(_fold(a)) for a in str(word).split("|")) + ")")
@@ -55,7 +59,7 @@ class TermMatcher:
     def matches(self, text: str) -> bool:
         """Also with a Turkish keyboard's capitals: "SINIR DIŞI" is "sınır dışı" ("I" is dotless "ı" there)."""
         variants = {_fold(text), _fold(text.replace("I", "ı"))}
-        if any(term in folded for folded in variants for term in self._phrases):
+        if self._phrases is not None and any(self._phrases.search(folded) for folded in variants):
             return True
         sentences = [s for folded in variants for s in _SENTENCE_END.split(folded)]
         return any(all(word.search(s) for word in words) for s in sentences for words in self._word_sets)

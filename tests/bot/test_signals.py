@@ -66,3 +66,17 @@ ORDINARY = [
 @pytest.mark.parametrize("text", ORDINARY)
 def test_ordinary_questions_are_not_urgent(urgency: MessageSignals, text: str) -> None:
     assert not urgency.is_urgent(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("Is there free legal aid for migrants in Bochum?", None),  # Romanian "e legal" is not in "free legal"
+        ("Asta e legal? Patronul nu mi-a dat salariul", "legal_opinion"),
+        ("هل هذا قانوني؟ وأرفع قضية على الشركة", "legal_opinion"),  # "و" (and) is joined to the next word
+    ],
+)
+def test_a_phrase_starts_a_word_except_after_an_arabic_particle(
+    urgency: MessageSignals, text: str, refused: str | None
+) -> None:
+    assert urgency.refusal(text) == refused
