@@ -66,6 +66,8 @@ def test_a_signal_no_word_list_names_is_recognised(
         "Wo finde ich einen Deutschkurs in Herne?",
         "Kann ich mit der Blauen Karte den Job wechseln?",
         "Bir avukat tavsiye edebilir misiniz?",
+        "у меня вопрос",  # help without a topic gets the topic menu, not an advisor
+        "Ich brauche Hilfe",
         "",
     ],
 )
