@@ -25,7 +25,6 @@ SIGNALS = ("urgent", "person", *REFUSAL_KINDS)
 # The classifier names a signal only when it is this probable: chosen on bench/dev (make bench-dev) so that
 # ordinary questions are not offered an advisor or refused (see docs/benchmarks.md).
 SIGNAL_PROBABILITY = 0.5
-SIGNAL_EPOCHS = 800  # seven classes converge much sooner than the knowledge matcher's hundred
 
 
 def _fold(text: str) -> str:
@@ -100,7 +99,6 @@ class SignalClassifier:
             embedder,
             cache_dir,
             prepare=prepare,
-            epochs=SIGNAL_EPOCHS,
             what="signal classifier",
         )
         self.signal = functools.lru_cache(maxsize=256)(self._signal)
