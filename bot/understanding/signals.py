@@ -5,7 +5,6 @@ also finds what no list foresaw ("Der Termin ist erst im März, mein Visum läuf
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -101,9 +100,8 @@ class SignalClassifier:
             prepare=prepare,
             what="signal classifier",
         )
-        self.signal = functools.lru_cache(maxsize=256)(self._signal)
 
-    def _signal(self, text: str) -> str | None:
+    def signal(self, text: str) -> str | None:
         """The most probable signal, if it is probable enough; None for an ordinary message."""
         probabilities = self._classifier.probabilities([text])[0]
         best = int(np.argmax(probabilities[1:])) + 1
