@@ -171,19 +171,18 @@ def answer_question(
 def _with_signals(services: DialogueServices, question: str, turn: TurnContext, found: Outcome) -> Outcome:
     """A request to refuse is refused, distress or a wish for a person gets an advisor offered; the answer `found`
     goes with them where there is one, not instead of them."""
-    refusal = services.signals.refusal(question)
-    if refusal is not None:
-        refused = refuse(services, turn, refusal)
-        if refusal not in REFUSALS_WITH_ANSWER or found.kind != "answer":
+    signals = services.signals.read(question)
+    if signals.refusal is not None:
+        refused = refuse(services, turn, signals.refusal)
+        if signals.refusal not in REFUSALS_WITH_ANSWER or found.kind != "answer":
             return refused
         # "Is it legal that I'm not paid when I'm ill?": no opinion, but the office that gives one, if we know it.
         return replace(found, kind="refuse", text=f"{refused.text}\n\n{found.text}", buttons=refused.buttons)
-    urgent = services.signals.is_urgent(question)
-    if not (urgent or services.signals.wants_person(question)):
+    if not (signals.urgent or signals.person):
         return found
     # "My permit expires next week and there is no appointment" needs the Fiktionsbescheinigung now and a person to
     # look at the case.
-    offer = offer_advisor(services, turn, "urgent" if urgent else "asked")
+    offer = offer_advisor(services, turn, "urgent" if signals.urgent else "asked")
     if found.kind != "answer":
         return offer
     text = "\n\n".join(part for part in (found.text, offer.text) if part)

@@ -35,7 +35,7 @@ MEMORY = 10  # correction pairs kept
 TOLERANCE = 1e-4  # stop when ten iterations lowered the objective by less than this share of it
 EMBED_CHUNK = 256  # texts per embedding call; progress is logged between calls (a cold start takes minutes)
 
-VECTOR_CACHE_LIMIT = 20_000  # vectors kept across knowledge versions (~30 MB); beyond it only the current texts
+VECTOR_CACHE_LIMIT = 20_000  # vectors kept across knowledge versions (~30 MB); beyond it the oldest go
 
 _trained: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per process: tests build many apps from one KB
 
@@ -70,10 +70,13 @@ class VectorCache:
         return np.vstack([self._vectors[self.key(text)] for text in texts]).astype(np.float32)
 
     def save(self, current: list[str]) -> None:
-        """Written atomically; when over the limit, only the vectors of `current` are kept."""
+        """Written atomically. The vectors of `current` become the newest; over the limit the oldest others go
+        first, so the vectors another classifier keeps in the same file survive the save of this one."""
+        wanted = {self.key(text) for text in current}
+        for key in wanted & self._vectors.keys():
+            self._vectors[key] = self._vectors.pop(key)
         if len(self._vectors) > VECTOR_CACHE_LIMIT:
-            wanted = {self.key(text) for text in current}
-            self._vectors = {key: vector for key, vector in self._vectors.items() if key in wanted}
+            self._vectors = dict(list(self._vectors.items())[-max(VECTOR_CACHE_LIMIT, len(wanted)) :])
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(f"{self.path.stem}.{os.getpid()}.partial.npz")
         keys = list(self._vectors)
@@ -212,10 +215,6 @@ class TextClassifier:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     np.savez(path, weights=_trained[key][0], bias=_trained[key][1])
         self._weights, self._bias = _trained[key]
-
-    @property
-    def embedder(self) -> Embedder:
-        return self._embedder
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """One row of class probabilities per text."""

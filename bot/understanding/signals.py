@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +109,13 @@ class SignalClassifier:
         return SIGNALS[best - 1] if probabilities[best] >= SIGNAL_PROBABILITY else None
 
 
+@dataclass(frozen=True)
+class Signals:
+    refusal: str | None  # the kind of request to refuse, if it is one
+    urgent: bool  # distress
+    person: bool  # a wish for a person
+
+
 class MessageSignals:
     """Distress (the bot offers an advisor at once, with the emergency numbers), a wish for a person (callback,
     "someone personally", frustration: an advisor is offered) and requests to refuse (guarantees, legal opinions,
@@ -123,17 +131,22 @@ class MessageSignals:
             raise ValueError(f"{i18n_dir / 'refusals.yml'}: unknown kinds {sorted(unknown)}")
         self._refusals = {kind: TermMatcher.from_languages(kinds.get(kind)) for kind in REFUSAL_KINDS}
 
-    def _learned(self, text: str) -> str | None:
-        return self._classifier.signal(text) if self._classifier is not None and text.strip() else None
+    def read(self, text: str) -> Signals:
+        """Everything the message signals, with the classifier run once."""
+        learned = self._classifier.signal(text) if self._classifier is not None and text.strip() else None
+        listed = next((kind for kind, terms in self._refusals.items() if terms.matches(text)), None)
+        return Signals(
+            refusal=listed or (learned if learned in REFUSAL_KINDS else None),
+            urgent=self._urgent.matches(text) or learned == "urgent",
+            person=self._person.matches(text) or learned == "person",
+        )
 
     def is_urgent(self, text: str) -> bool:
-        return self._urgent.matches(text) or self._learned(text) == "urgent"
+        return self.read(text).urgent
 
     def wants_person(self, text: str) -> bool:
-        return self._person.matches(text) or self._learned(text) == "person"
+        return self.read(text).person
 
     def refusal(self, text: str) -> str | None:
         """The kind of request the bot refuses, if the message is one."""
-        listed = next((kind for kind, terms in self._refusals.items() if terms.matches(text)), None)
-        learned = self._learned(text)
-        return listed or (learned if learned in REFUSAL_KINDS else None)
+        return self.read(text).refusal

@@ -13,6 +13,7 @@ import bot.understanding.classifier as classifier_module
 from bot.infra.settings import Settings
 from bot.knowledge.base import KnowledgeBase, load_knowledge
 from bot.knowledge.index import KnowledgeIndex
+from bot.understanding.classifier import VectorCache
 
 
 class CountingEmbedder:
@@ -74,3 +75,26 @@ def test_an_unreadable_vector_cache_is_rebuilt(
     KnowledgeIndex(kb, embedder, tmp_path)
     assert set(embedder.embedded) == texts_of(kb)
     assert (tmp_path / "vectors-CountingEmbedder.npz").stat().st_size > 100
+
+
+def test_over_the_limit_a_save_keeps_what_another_classifier_shares_the_file_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(classifier_module, "VECTOR_CACHE_LIMIT", 5)
+    path, embedder = tmp_path / "vectors.npz", CountingEmbedder()
+    knowledge, signals, stale = ["k1", "k2"], ["k1", "s1", "s2"], ["old1", "old2", "old3"]
+    for texts in (stale, knowledge, signals):  # the oldest first, as the builds saved them
+        cache = VectorCache(path)
+        cache.add(cache.missing(texts), embedder.query(cache.missing(texts)))
+        cache.save(current=texts)
+    kept = VectorCache(path)
+    assert kept.missing(knowledge + signals) == [] and kept.missing(stale) == ["old1", "old2"]  # the oldest went
+
+
+def test_a_save_always_keeps_its_own_texts_whatever_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classifier_module, "VECTOR_CACHE_LIMIT", 2)
+    texts, embedder = ["a", "b", "c"], CountingEmbedder()
+    cache = VectorCache(tmp_path / "vectors.npz")
+    cache.add(texts, embedder.query(texts))
+    cache.save(current=texts)
+    assert VectorCache(tmp_path / "vectors.npz").missing(texts) == []
