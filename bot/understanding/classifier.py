@@ -72,8 +72,8 @@ class VectorCache:
     def save(self, current: list[str]) -> None:
         """Written atomically. The vectors of `current` become the newest; over the limit the oldest others go
         first, so the vectors another classifier keeps in the same file survive the save of this one."""
-        wanted = {self.key(text) for text in current}
-        for key in wanted & self._vectors.keys():
+        wanted = [key for key in dict.fromkeys(map(self.key, current)) if key in self._vectors]  # in current's order
+        for key in wanted:
             self._vectors[key] = self._vectors.pop(key)
         if len(self._vectors) > VECTOR_CACHE_LIMIT:
             self._vectors = dict(list(self._vectors.items())[-max(VECTOR_CACHE_LIMIT, len(wanted)) :])
