@@ -4,6 +4,7 @@ its date; and an office's card leading with the detail asked for."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
@@ -104,8 +105,8 @@ def format_number(value: float, language: str) -> str:
 
 
 def asked_year(question: str) -> int | None:
-    """A year the question names ("Blue Card 2027"), if any."""
-    found = _YEAR.search(question)
+    """A year the question names ("Blue Card 2027", Persian "سال ۲۰۲۵"), if any, in any script's digits."""
+    found = _YEAR.search("".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in question))
     return int(found.group(1)) if found else None
 
 

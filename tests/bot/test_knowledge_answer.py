@@ -81,6 +81,13 @@ def test_a_year_asked_about_gets_its_figure_or_is_told_there_is_none() -> None:
     assert "13,90" in future  # and what is valid today
 
 
+def test_a_year_is_read_in_the_digits_of_any_script() -> None:
+    assert asked_year("حداقل دستمزد در سال ۲۰۲۵ چقدر بود؟") == 2025  # Persian digits
+    assert asked_year("الحد الأدنى للأجور في عام ٢٠٢٧") == 2027  # Arabic-Indic digits
+    assert asked_year("Mindestlohn ab 1.1.2026") == 2026
+    assert asked_year("Hausnummer 120255") is None
+
+
 def test_a_figure_with_no_value_for_today_says_so_and_gives_the_last_one_with_its_year() -> None:
     catalog = catalog_for(Settings().knowledge_dir / "ui")
     lines = figure_text(FIGURE, catalog, "de", date(2027, 1, 2)).splitlines()
