@@ -1,7 +1,8 @@
 """Recognises what a message signals beyond its topic, in any language: distress, a wish for a person, a request
 the bot must refuse. Two recognisers, either is enough: word lists (knowledge/i18n/urgency.yml, person.yml,
 refusals.yml), exact and explainable, and a classifier trained on example messages (knowledge/i18n/signals/), which
-also finds what no list foresaw ("Der Termin ist erst im März, mein Visum läuft Ende Januar aus")."""
+also finds what no list foresaw ("Der Termin ist erst im März, mein Visum läuft Ende Januar aus") and overrules the
+lists when it is all but sure the message is an ordinary question."""
 
 from __future__ import annotations
 
@@ -22,9 +23,12 @@ _WORD_START = r"(?<![^\W\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff])"  # no letter 
 _SENTENCE_END = re.compile(r"[.!?;\n؟。]+")
 REFUSAL_KINDS = ("forgery", "bot_instructions", "guarantee", "legal_opinion")  # checked in this order
 SIGNALS = ("urgent", "person", *REFUSAL_KINDS)
-# The classifier names a signal only when it is this probable: chosen on bench/dev (make bench-dev) so that
-# ordinary questions are not offered an advisor or refused (see docs/benchmarks.md).
-SIGNAL_PROBABILITY = 0.5
+# The classifier names a signal only when it is this probable, and a word list's hit counts only while the classifier
+# is less sure than ORDINARY_VETO that the message is an ordinary question ("What happens if my permit expires?"
+# holds an urgency phrase). Both chosen on 5-fold cross-validation over knowledge/i18n/signals and checked on
+# bench/dev (see docs/benchmarks.md).
+SIGNAL_PROBABILITY = 0.4
+ORDINARY_VETO = 0.95
 
 
 def _fold(text: str) -> str:
@@ -102,11 +106,12 @@ class SignalClassifier:
             what="signal classifier",
         )
 
-    def signal(self, text: str) -> str | None:
-        """The most probable signal, if it is probable enough; None for an ordinary message."""
+    def read(self, text: str) -> tuple[str | None, float]:
+        """The most probable signal, if it is probable enough (None for an ordinary message), and how probable it is
+        that the message is ordinary."""
         probabilities = self._classifier.probabilities([text])[0]
         best = int(np.argmax(probabilities[1:])) + 1
-        return SIGNALS[best - 1] if probabilities[best] >= SIGNAL_PROBABILITY else None
+        return (SIGNALS[best - 1] if probabilities[best] >= SIGNAL_PROBABILITY else None), float(probabilities[0])
 
 
 @dataclass(frozen=True)
@@ -133,7 +138,11 @@ class MessageSignals:
 
     def read(self, text: str) -> Signals:
         """Everything the message signals, with the classifier run once."""
-        learned = self._classifier.signal(text) if self._classifier is not None and text.strip() else None
+        learned, ordinary = None, 0.0
+        if self._classifier is not None and text.strip():
+            learned, ordinary = self._classifier.read(text)
+        if ordinary >= ORDINARY_VETO:  # the lists' phrases in a plain question: the classifier overrules them
+            return Signals(learned if learned in REFUSAL_KINDS else None, learned == "urgent", learned == "person")
         listed = next((kind for kind, terms in self._refusals.items() if terms.matches(text)), None)
         return Signals(
             refusal=listed or (learned if learned in REFUSAL_KINDS else None),

@@ -12,7 +12,7 @@ from bot.domain.dialogue import DialogueServices
 from bot.infra.i18n import catalog_for
 from bot.infra.settings import Settings
 from bot.knowledge.schema import REQUIRED_LANGUAGES
-from bot.understanding.signals import SIGNALS, MessageSignals
+from bot.understanding.signals import SIGNALS, MessageSignals, Signals
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,6 @@ def test_a_signal_no_word_list_names_is_recognised(
         "How much does the naturalisation cost?",
         "Wo finde ich einen Deutschkurs in Herne?",
         "Kann ich mit der Blauen Karte den Job wechseln?",
-        "Bir avukat tavsiye edebilir misiniz?",
         "у меня вопрос",  # help without a topic gets the topic menu, not an advisor
         "Ich brauche Hilfe",
         "",
@@ -74,3 +73,35 @@ def test_a_signal_no_word_list_names_is_recognised(
 def test_an_ordinary_question_signals_nothing(services: DialogueServices, text: str) -> None:
     signals = services.signals
     assert (signals.refusal(text), signals.is_urgent(text), signals.wants_person(text)) == (None, False, False)
+
+
+def test_asking_for_a_lawyer_is_no_request_for_a_legal_opinion(services: DialogueServices) -> None:
+    signals = services.signals.read("Bir avukat tavsiye edebilir misiniz?")  # "Can you recommend a lawyer?"
+    assert (signals.refusal, signals.urgent) == (None, False)  # not refused; an advisor may be offered
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What happens when my residence permit runs out?",  # "permit runs out" is an urgency phrase
+        "¿Qué ocurre si se vence mi tarjeta de residencia?",
+        "Wo gibt es kostenlose Rechtsberatung für Arbeitnehmer in Bochum?",  # "Rechtsberatung": a legal-opinion phrase
+    ],
+)
+def test_a_word_list_hit_in_a_plain_question_is_overruled_by_the_classifier(
+    services: DialogueServices, word_lists: MessageSignals, text: str
+) -> None:
+    listed = word_lists.read(text)
+    assert listed.refusal is not None or listed.urgent or listed.person  # the lists alone would raise an alarm
+    assert services.signals.read(text) == Signals(refusal=None, urgent=False, person=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Meine Aufenthaltserlaubnis läuft nächste Woche ab und ich habe keinen Termin!",
+        "My permit expires in 3 days and the office does not answer, please help",
+    ],
+)
+def test_distress_with_the_same_words_is_still_recognised(services: DialogueServices, text: str) -> None:
+    assert services.signals.read(text).urgent
