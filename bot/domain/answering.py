@@ -230,7 +230,8 @@ def _answer(
         return replace(
             not_sure(services, turn, failed_turns, offered), entry_id=best.entry.id, score=best.score, miss="not_sure"
         )
-    return answer_entry(services, best.entry, best.score, turn, city, failed_turns, outside, asked_year(question))
+    year = asked_year(question)
+    return answer_entry(services, best.entry, best.score, turn, city, failed_turns, outside, year, question=question)
 
 
 REFUSALS_WITH_ANSWER = ("guarantee", "legal_opinion")  # the office in charge helps; a forger or a jailbreak gets none
@@ -317,10 +318,12 @@ def answer_entry(
     failed_turns: int,
     outside: str | None = None,
     year: int | None = None,
+    *,
+    question: str = "",
 ) -> Outcome:
-    """The entry's answer, for the user's city, with its figures as valid today or in the `year` asked about; asks
-    for the city first if the answer depends on it (saying first that we do not cover the town `outside` if the
-    question is about one)."""
+    """The entry's answer, for the user's city, with its figures as valid today or in the `year` asked about and its
+    facts closest to the `question` first; asks for the city first if the answer depends on it (saying first that
+    we do not cover the town `outside` if the question is about one)."""
     catalog = services.catalog
     if entry.city_specific and city is None:
         buttons = city_buttons(catalog, turn.language)
@@ -328,13 +331,17 @@ def answer_entry(
             text = elsewhere_text(services, turn, outside)
             return Outcome("ask_city", text, buttons, entry.id, score, miss="city_not_served")
         # What is the same everywhere now (fees, deadlines, documents); the office once the city is known.
-        general = compose_entry(services, entry, turn, None, year, with_contact=False)
+        general = compose_entry(services, entry, turn, None, year, with_contact=False, question=question)
         text = f"{general}\n\n{catalog.text('ask_city_for_office', turn.language)}"
         return Outcome("answer", text, buttons, entry.id, score, awaits_city=True)
     if city is not None and not entry.serves(city):
         return replace(not_sure(services, turn, failed_turns), entry_id=entry.id, score=score, miss="city_not_served")
     return Outcome(
-        "answer", compose_entry(services, entry, turn, city, year), entry_id=entry.id, score=score, city=city
+        "answer",
+        compose_entry(services, entry, turn, city, year, question=question),
+        entry_id=entry.id,
+        score=score,
+        city=city,
     )
 
 
@@ -347,14 +354,27 @@ def compose_entry(
     *,
     with_contact: bool = True,
     with_text: bool = True,
+    question: str = "",
 ) -> str:
-    """The entry's reply for the city: its text, its figures, the office's card, the checklist and the source."""
+    """The entry's reply for the city: its text, its facts (the one closest to the question first), its figures,
+    the office's card, the checklist and the source."""
     contact = entry_contact(services, entry, city) if with_contact else None
     checklist = checklist_links(services.public_url, entry.checklist, turn.language, city) if entry.checklist else None
     kb = services.knowledge.kb
     figures = [kb.figures[figure] for figure in entry.figures if figure in kb.figures] if with_text else []
+    facts = services.knowledge.facts_by_relevance(entry, question) if with_text else []
     return compose_answer(
-        entry, contact, services.catalog, turn.language, city, checklist, figures, services.today(), year, with_text
+        entry,
+        contact,
+        services.catalog,
+        turn.language,
+        city,
+        checklist,
+        figures,
+        services.today(),
+        year,
+        with_text,
+        facts=facts,
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.infra.i18n import FALLBACK_LANGUAGES, Catalog
-from bot.knowledge.schema import Contact, ContactField, Entry, Figure, FigureValue, OpeningHours
+from bot.knowledge.schema import Contact, ContactField, Entry, Fact, Figure, FigureValue, OpeningHours
 
 _YEAR = re.compile(r"(?<!\d)(20[2-4]\d)(?!\d)")
 # Digit grouping and decimal mark per language (the digits stay Western: they are what offices print).
@@ -139,11 +139,12 @@ def figure_text(figure: Figure, catalog: Catalog, language: str, today: date, ye
     return "\n".join(lines)
 
 
-def facts_text(entry: Entry, catalog: Catalog, language: str) -> str:
-    """The entry's details as a list, each with the page it comes from when that is not the entry's own source."""
+def facts_text(entry: Entry, catalog: Catalog, language: str, facts: Sequence[Fact] | None = None) -> str:
+    """The entry's details (`facts`: in this order) as a list, each with the page it comes from when that is not
+    the entry's own source."""
     own = {str(source.url) for source in entry.sources}
     lines = [catalog.text("label_good_to_know", language)]
-    for fact in entry.facts:
+    for fact in entry.facts if facts is None else facts:
         line = f"• {localised(fact.text, language)}"
         if str(fact.source.url) not in own:
             line += f" ({catalog.text('label_source', language)}: {fact.source.url})"
@@ -162,13 +163,15 @@ def compose_answer(
     today: date | None = None,
     year: int | None = None,
     with_text: bool = True,
+    *,
+    facts: Sequence[Fact] | None = None,
 ) -> str:
     """`checklist`: the addresses of the entry's checklist as a web page and as a PDF; `figures`: the entry's dated
-    figures, stated as valid `today` or in the `year` asked about; without `with_text` only the card and the rest
-    (the answer was given before the city was known)."""
+    figures, stated as valid `today` or in the `year` asked about; `facts`: the entry's facts in the order to show
+    them; without `with_text` only the card and the rest (the answer was given before the city was known)."""
     parts = [answer_text(entry, language)] if with_text else []
     if with_text and entry.facts:
-        parts.append(facts_text(entry, catalog, language))
+        parts.append(facts_text(entry, catalog, language, facts))
     parts += [figure_text(figure, catalog, language, today or date.today(), year) for figure in figures]
     if contact is not None:
         parts.append(contact_card(contact, catalog, language))

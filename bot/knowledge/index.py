@@ -19,7 +19,7 @@ import numpy as np
 import yaml
 
 from bot.knowledge.base import KnowledgeBase
-from bot.knowledge.schema import Entry
+from bot.knowledge.schema import Entry, Fact
 from bot.understanding.classifier import TextClassifier
 from engine.embedding import Embedder
 
@@ -69,7 +69,9 @@ class KnowledgeIndex:
         labels: list[int] = []
         for number, entry_id in enumerate(self._ids):
             entry = kb.entries[entry_id]
-            # The answers themselves are examples too: they carry the topic's vocabulary in every language.
+            # The answers themselves are examples too: they carry the topic's vocabulary in every language. The facts
+            # are not: details often name other topics' words, and as examples they lowered bench-answers from 86.9
+            # to 85.1 % right (wrong 2.5 -> 2.8 %).
             examples = [q for variants in entry.questions.values() for q in variants]
             examples += [translation.text for translation in entry.answer.values()]
             texts += examples
@@ -91,6 +93,27 @@ class KnowledgeIndex:
             if self._ids
             else None
         )
+
+        # Each fact's sentence vectors (one per language), to show the facts closest to a question first.
+        self._fact_vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # entry id: (vectors, the fact of each)
+        if self._classifier is not None:
+            owners = [(eid, n) for eid in self._ids for n, fact in enumerate(kb.entries[eid].facts) for _ in fact.text]
+            texts = [text for eid in self._ids for fact in kb.entries[eid].facts for text in fact.text.values()]
+            vectors = self._classifier.embeddings(texts, cache_dir)
+            for eid in {eid for eid, _ in owners}:
+                rows = [i for i, (owner, _) in enumerate(owners) if owner == eid]
+                self._fact_vectors[eid] = (vectors[rows], np.array([owners[i][1] for i in rows]))
+
+    def facts_by_relevance(self, entry: Entry, question: str) -> list[Fact]:
+        """The entry's facts, the one closest in meaning to the question (in any of its languages) first: "Can I
+        travel with it?" leads with the fact about travelling."""
+        found = self._fact_vectors.get(entry.id)
+        if found is None or self._classifier is None or not question.strip():
+            return list(entry.facts)
+        vectors, owners = found
+        similarity = vectors @ self._classifier.embeddings([question])[0]
+        closest = [max(similarity[owners == n], default=-1.0) for n in range(len(entry.facts))]
+        return [entry.facts[n] for n in sorted(range(len(entry.facts)), key=lambda n: -closest[n])]
 
     @property
     def embedder(self) -> Embedder:

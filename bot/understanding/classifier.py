@@ -222,17 +222,23 @@ class TextClassifier:
 
     def features(self, texts: list[str], cache_dir: Path | None = None) -> np.ndarray:
         plain = [self._prepare(text) for text in texts]
-        if cache_dir is None:
-            embedded = self._embedded(plain)
-        else:
-            cache = VectorCache(cache_dir / f"vectors-{type(self._embedder).__name__}.npz")
-            missing = cache.missing(plain)
-            if missing:
-                log.info("embedding %d new of %d texts for the %s", len(missing), len(set(plain)), self._what)
-                cache.add(missing, self._embedded(missing))
-                cache.save(current=plain)
-            embedded = cache.get(plain, self._embedder.dim)
+        embedded = self._vectors(plain, cache_dir)
         return np.hstack([embedded * FEATURE_SCALE, char_ngrams(plain) * NGRAM_WEIGHT])
+
+    def embeddings(self, texts: list[str], cache_dir: Path | None = None) -> np.ndarray:
+        """The texts' sentence vectors as the classifier sees them (prepared; from the cache when there is one)."""
+        return self._vectors([self._prepare(text) for text in texts], cache_dir)
+
+    def _vectors(self, plain: list[str], cache_dir: Path | None) -> np.ndarray:
+        if cache_dir is None:
+            return self._embedded(plain)
+        cache = VectorCache(cache_dir / f"vectors-{type(self._embedder).__name__}.npz")
+        missing = cache.missing(plain)
+        if missing:
+            log.info("embedding %d new of %d texts for the %s", len(missing), len(set(plain)), self._what)
+            cache.add(missing, self._embedded(missing))
+            cache.save(current=plain)
+        return cache.get(plain, self._embedder.dim)
 
     def _embedded(self, texts: list[str]) -> np.ndarray:
         chunks = [texts[i : i + EMBED_CHUNK] for i in range(0, len(texts), EMBED_CHUNK)]

@@ -53,3 +53,24 @@ def test_entries_for_another_audience_take_no_share_of_the_confidence(services: 
     assert for_candidate.confident and for_candidate.best is not None
     assert for_candidate.best.entry.id == "recognition-of-qualifications"
     assert all("candidate" in match.entry.audience for match in for_candidate.matches)
+
+
+@pytest.mark.parametrize(
+    ("question", "leading"),
+    [
+        ("Can I travel abroad with a Fiktionsbescheinigung?", "travel abroad"),
+        ("Fiktionsbescheinigung ile yurt dışına çıkabilir miyim?", "travel abroad"),
+        ("Wie lange ist eine Fiktionsbescheinigung gültig?", "valid for 3 to 6 months"),
+        ("Darf ich mit der Fiktionsbescheinigung weiter arbeiten?", "keep working"),
+    ],
+)
+def test_the_fact_closest_to_the_question_comes_first(services: DialogueServices, question: str, leading: str) -> None:
+    entry = services.knowledge.kb.entries["fiktionsbescheinigung"]
+    facts = services.knowledge.facts_by_relevance(entry, question)
+    assert sorted(map(id, facts)) == sorted(map(id, entry.facts))  # every fact, reordered
+    assert leading in facts[0].text["en"]
+
+
+def test_without_a_question_the_facts_keep_their_order(services: DialogueServices) -> None:
+    entry = services.knowledge.kb.entries["fiktionsbescheinigung"]
+    assert services.knowledge.facts_by_relevance(entry, "") == list(entry.facts)

@@ -48,7 +48,11 @@ def texts_of(kb: KnowledgeBase) -> set[str]:
     return {
         text
         for entry in kb.entries.values()
-        for text in [*(q for qs in entry.questions.values() for q in qs), *(a.text for a in entry.answer.values())]
+        for text in [
+            *(q for qs in entry.questions.values() for q in qs),
+            *(a.text for a in entry.answer.values()),
+            *(t for fact in entry.facts for t in fact.text.values()),  # embedded to show the closest fact first
+        ]
     }
 
 
