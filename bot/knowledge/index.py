@@ -124,7 +124,7 @@ class KnowledgeIndex:
         probable than "not covered". With an audience, the probabilities are conditioned on it: a candidate's
         "Wie lange dauert die Anerkennung meines Pflegediploms?" was split between recognition of qualifications
         and the employers' recognition partnership, so neither reached the threshold although the employer entry
-        is never offered to a candidate (make bench-answers, session 11: on the 477 questions of session 10,
+        is never offered to a candidate (make bench-answers, on the 477 questions it then had,
         89.7 -> 90.4 % right and 2.1 -> 1.7 % wrong, with the threshold at 0.88 instead of 0.85)."""
         if self._classifier is None:
             return SearchResult([], False)
