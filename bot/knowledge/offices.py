@@ -5,6 +5,7 @@ spaCy EntityRuler like the cities, in any script and inflected ("ведомст�
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -30,16 +31,31 @@ class OfficeQuestion:
     details: tuple[Detail, ...]  # what is asked for, in the order of DETAILS
 
 
+# French, Italian and Romanian write an elided article joined to the next word ("l'Ausländerbehörde", "dell'IHK",
+# "d'Herne"); spaCy keeps "l'ausländerbehörde" as one token, which no office name starts.
+_ELISION = re.compile(r"(?<!\w)(\w{1,2}|qu|jusqu|lorsqu|puisqu|dell|all|dall|nell|sull)['\u2019](?=\w)")
+# Arabic writes "and", "to", "with", "as" joined to the next word ("لقسم التجنس", "بمكتب الأجانب"): the first word of an
+# Arabic-script name may carry them.
+_ARABIC_PROCLITICS = "(?:[وف])?(?:[بلك])?"
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
+
+
 def _token_pattern(nlp: Language, name: str) -> list[dict[str, Any]]:
     """One token pattern per token of the name, tokenised like the messages ("ruhr-universität" is three tokens);
-    a word ending in "*" matches every word starting with it ("ausländerbeh*" finds "Ausländerbehörde")."""
+    a word ending in "*" matches every word starting with it ("ausländerbeh*" finds "Ausländerbehörde"); the first
+    word of an Arabic-script name also with the particles written joined to it."""
     pattern: list[dict[str, Any]] = []
-    for word in fold(name).split():
+    for word in _ELISION.sub(r"\1' ", fold(name)).split():
         prefix = word.endswith("*") and len(word) > 1
         tokens = [token.text for token in nlp.make_doc(word.rstrip("*") if prefix else word)]
-        pattern += [{"LOWER": token} for token in tokens[:-1]]
-        last = tokens[-1]
-        pattern.append({"LOWER": {"REGEX": "^" + _regex_escape(last)}} if prefix else {"LOWER": last})
+        for number, token in enumerate(tokens):
+            proclitics = not pattern and _ARABIC_LETTER.match(token) is not None
+            open_end = prefix and number == len(tokens) - 1
+            if not (proclitics or open_end):
+                pattern.append({"LOWER": token})
+                continue
+            regex = "^" + (_ARABIC_PROCLITICS if proclitics else "") + _regex_escape(token) + ("" if open_end else "$")
+            pattern.append({"LOWER": {"REGEX": regex}})
     return pattern
 
 
@@ -69,7 +85,7 @@ class OfficeRecognizer:
     def question(self, text: str) -> OfficeQuestion | None:
         """The office question a message asks, if it names an office and asks for one of its details. A message
         naming several kinds ("Bochum Belediyesi Yabancılar Dairesi") means the one named at most length."""
-        doc = self._nlp(fold(text))
+        doc = self._nlp(_ELISION.sub(r"\1' ", fold(text)))
         details = tuple(detail for detail in DETAILS if self._details[detail].matches(text))
         if not doc.ents or not details:
             return None

@@ -36,6 +36,12 @@ def kb() -> KnowledgeBase:
         ("Welche Agentur für Arbeit ist für Hattingen zuständig?", "agentur-fuer-arbeit", "responsible"),
         ("Öffnungszeiten der Einbürgerungsbehörde Herne?", "naturalisation-office", "opening_hours"),
         ("Where is the housing office in Witten?", "housing-office", "address"),
+        # an elided article joined to the name, an Arabic particle joined to it
+        ("À quelle heure ouvre l'Ausländerbehörde de Herne ?", "auslaenderbehoerde", "opening_hours"),
+        ("Où se trouve l'agence pour l'emploi de Bochum ?", "agentur-fuer-arbeit", "address"),
+        ("ما هو البريد الإلكتروني لقسم التجنس في هيرنه؟", "naturalisation-office", "email"),
+        ("وين بمكتب الأجانب في بوخوم؟", "auslaenderbehoerde", "address"),
+        ("В какие часы работает отдел гражданства в Херне?", "naturalisation-office", "opening_hours"),
     ],
 )
 def test_an_office_and_the_detail_asked_for_are_recognised(
@@ -48,6 +54,14 @@ def test_an_office_and_the_detail_asked_for_are_recognised(
 def test_a_particular_office_named_wins_over_its_kind(recognizer: OfficeRecognizer) -> None:
     found = recognizer.question("Where is the international office of the Ruhr-Universität?")
     assert found == OfficeQuestion(None, "international-office-rub", ("address",))
+    box = recognizer.question("Wann ist die Dokumentenausgabebox im Bochumer Rathaus geöffnet?")
+    assert box == OfficeQuestion(None, "bochum-auslaenderbehoerde", ("opening_hours",))
+
+
+def test_an_apostrophe_that_elides_no_article_is_left_alone(recognizer: OfficeRecognizer) -> None:
+    assert recognizer.question("Where's the foreigners' office in Witten?") == OfficeQuestion(
+        "auslaenderbehoerde", None, ("address",)
+    )
 
 
 @pytest.mark.parametrize(
