@@ -230,8 +230,7 @@ def _answer(
         return replace(
             not_sure(services, turn, failed_turns, offered), entry_id=best.entry.id, score=best.score, miss="not_sure"
         )
-    year = asked_year(question)
-    return answer_entry(services, best.entry, best.score, turn, city, failed_turns, outside, year, question=question)
+    return answer_entry(services, best.entry, best.score, turn, city, failed_turns, outside, question=question)
 
 
 REFUSALS_WITH_ANSWER = ("guarantee", "legal_opinion")  # the office in charge helps; a forger or a jailbreak gets none
@@ -317,13 +316,11 @@ def answer_entry(
     city: str | None,
     failed_turns: int,
     outside: str | None = None,
-    year: int | None = None,
     *,
     question: str = "",
 ) -> Outcome:
-    """The entry's answer, for the user's city, with its figures as valid today or in the `year` asked about and its
-    facts closest to the `question` first; asks for the city first if the answer depends on it (saying first that
-    we do not cover the town `outside` if the question is about one)."""
+    """The entry's answer to the `question` (none: a topic button), for the user's city; asks for the city first if
+    the answer depends on it (saying first that we do not cover the town `outside` if the question is about one)."""
     catalog = services.catalog
     if entry.city_specific and city is None:
         buttons = city_buttons(catalog, turn.language)
@@ -331,14 +328,14 @@ def answer_entry(
             text = elsewhere_text(services, turn, outside)
             return Outcome("ask_city", text, buttons, entry.id, score, miss="city_not_served")
         # What is the same everywhere now (fees, deadlines, documents); the office once the city is known.
-        general = compose_entry(services, entry, turn, None, year, with_contact=False, question=question)
+        general = compose_entry(services, entry, turn, None, question=question, with_contact=False)
         text = f"{general}\n\n{catalog.text('ask_city_for_office', turn.language)}"
         return Outcome("answer", text, buttons, entry.id, score, awaits_city=True)
     if city is not None and not entry.serves(city):
         return replace(not_sure(services, turn, failed_turns), entry_id=entry.id, score=score, miss="city_not_served")
     return Outcome(
         "answer",
-        compose_entry(services, entry, turn, city, year, question=question),
+        compose_entry(services, entry, turn, city, question=question),
         entry_id=entry.id,
         score=score,
         city=city,
@@ -350,14 +347,13 @@ def compose_entry(
     entry: Entry,
     turn: TurnContext,
     city: str | None,
-    year: int | None,
     *,
+    question: str = "",
     with_contact: bool = True,
     with_text: bool = True,
-    question: str = "",
 ) -> str:
-    """The entry's reply for the city: its text, its facts (the one closest to the question first), its figures,
-    the office's card, the checklist and the source."""
+    """The entry's reply for the city: its text, its facts (the one closest to the `question` first), its figures
+    (as valid today or in the year the question names), the office's card, the checklist and the source."""
     contact = entry_contact(services, entry, city) if with_contact else None
     checklist = checklist_links(services.public_url, entry.checklist, turn.language, city) if entry.checklist else None
     kb = services.knowledge.kb
@@ -372,7 +368,7 @@ def compose_entry(
         checklist,
         figures,
         services.today(),
-        year,
+        asked_year(question),
         with_text,
         facts=facts,
     )
@@ -384,7 +380,7 @@ def office_for_answered(services: DialogueServices, entry_id: str, turn: TurnCon
     entry = services.knowledge.kb.entries.get(entry_id)
     if entry is None or not entry.serves(city) or entry_contact(services, entry, city) is None:
         return None
-    text = compose_entry(services, entry, turn, city, None, with_text=False)
+    text = compose_entry(services, entry, turn, city, with_text=False)
     return Outcome("answer", text, entry_id=entry.id, city=city, recorded=True)
 
 

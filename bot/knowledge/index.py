@@ -97,12 +97,14 @@ class KnowledgeIndex:
         # Each fact's sentence vectors (one per language), to show the facts closest to a question first.
         self._fact_vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # entry id: (vectors, the fact of each)
         if self._classifier is not None:
-            owners = [(eid, n) for eid in self._ids for n, fact in enumerate(kb.entries[eid].facts) for _ in fact.text]
             texts = [text for eid in self._ids for fact in kb.entries[eid].facts for text in fact.text.values()]
-            vectors = self._classifier.embeddings(texts, cache_dir)
-            for eid in {eid for eid, _ in owners}:
-                rows = [i for i, (owner, _) in enumerate(owners) if owner == eid]
-                self._fact_vectors[eid] = (vectors[rows], np.array([owners[i][1] for i in rows]))
+            vectors = self._classifier.embeddings(texts, cache_dir)  # one pass over the cache file for all entries
+            start = 0
+            for eid in self._ids:
+                owners = np.array([n for n, fact in enumerate(kb.entries[eid].facts) for _ in fact.text], dtype=int)
+                if len(owners):
+                    self._fact_vectors[eid] = (vectors[start : start + len(owners)], owners)
+                    start += len(owners)
 
     def facts_by_relevance(self, entry: Entry, question: str) -> list[Fact]:
         """The entry's facts, the one closest in meaning to the question (in any of its languages) first: "Can I

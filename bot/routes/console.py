@@ -395,7 +395,7 @@ async def knowledge_answer(
     language = conversation.language or services.default_language
     turn = TurnContext(conversation.id, language, conversation.city, conversation.audience, conversation.channel)
     city = conversation.city if conversation.city and entry.serves(conversation.city) else None
-    return {"id": entry.id, "language": language, "text": compose_entry(services, entry, turn, city, None)}
+    return {"id": entry.id, "language": language, "text": compose_entry(services, entry, turn, city)}
 
 
 @router.post(

@@ -26,7 +26,7 @@ SIGNALS = ("urgent", "person", *REFUSAL_KINDS)
 # The classifier names a signal only when it is this probable, and a word list's hit counts only while the classifier
 # is less sure than ORDINARY_VETO that the message is an ordinary question ("What happens if my permit expires?"
 # holds an urgency phrase). Both chosen on 5-fold cross-validation over knowledge/i18n/signals and checked on
-# bench/dev (see docs/benchmarks.md).
+# bench/dev (see docs/benchmarks.md). Together above 1: when the veto holds, no signal is probable enough either.
 SIGNAL_PROBABILITY = 0.4
 ORDINARY_VETO = 0.95
 
@@ -141,21 +141,11 @@ class MessageSignals:
         learned, ordinary = None, 0.0
         if self._classifier is not None and text.strip():
             learned, ordinary = self._classifier.read(text)
-        if ordinary >= ORDINARY_VETO:  # the lists' phrases in a plain question: the classifier overrules them
-            return Signals(learned if learned in REFUSAL_KINDS else None, learned == "urgent", learned == "person")
+        if ordinary >= ORDINARY_VETO:  # the lists' phrases in a plain question (and no signal is that probable then)
+            return Signals(refusal=None, urgent=False, person=False)
         listed = next((kind for kind, terms in self._refusals.items() if terms.matches(text)), None)
         return Signals(
             refusal=listed or (learned if learned in REFUSAL_KINDS else None),
             urgent=self._urgent.matches(text) or learned == "urgent",
             person=self._person.matches(text) or learned == "person",
         )
-
-    def is_urgent(self, text: str) -> bool:
-        return self.read(text).urgent
-
-    def wants_person(self, text: str) -> bool:
-        return self.read(text).person
-
-    def refusal(self, text: str) -> str | None:
-        """The kind of request the bot refuses, if the message is one."""
-        return self.read(text).refusal

@@ -46,15 +46,13 @@ def test_every_language_has_examples_of_every_signal_and_of_ordinary_messages() 
 def test_a_signal_no_word_list_names_is_recognised(
     services: DialogueServices, word_lists: MessageSignals, text: str, signal: str
 ) -> None:
-    assert (word_lists.refusal(text), word_lists.is_urgent(text), word_lists.wants_person(text)) == (None, False, False)
-    found = {
-        "refusal": services.signals.refusal(text),
-        "urgent": services.signals.is_urgent(text),
-        "person": services.signals.wants_person(text),
-    }
-    expected = {"refusal": signal if signal not in ("urgent", "person") else None}
-    expected |= {"urgent": signal == "urgent", "person": signal == "person"}
-    assert found == expected
+    assert word_lists.read(text) == Signals(refusal=None, urgent=False, person=False)
+    expected = Signals(
+        refusal=signal if signal not in ("urgent", "person") else None,
+        urgent=signal == "urgent",
+        person=signal == "person",
+    )
+    assert services.signals.read(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -71,8 +69,7 @@ def test_a_signal_no_word_list_names_is_recognised(
     ],
 )
 def test_an_ordinary_question_signals_nothing(services: DialogueServices, text: str) -> None:
-    signals = services.signals
-    assert (signals.refusal(text), signals.is_urgent(text), signals.wants_person(text)) == (None, False, False)
+    assert services.signals.read(text) == Signals(refusal=None, urgent=False, person=False)
 
 
 def test_asking_for_a_lawyer_is_no_request_for_a_legal_opinion(services: DialogueServices) -> None:

@@ -45,7 +45,7 @@ def urgency() -> MessageSignals:
     ],
 )
 def test_urgency_is_recognised_in_any_language_and_case(urgency: MessageSignals, text: str) -> None:
-    assert urgency.is_urgent(text)
+    assert urgency.read(text).urgent
 
 
 ORDINARY = [
@@ -65,7 +65,7 @@ ORDINARY = [
 
 @pytest.mark.parametrize("text", ORDINARY)
 def test_ordinary_questions_are_not_urgent(urgency: MessageSignals, text: str) -> None:
-    assert not urgency.is_urgent(text)
+    assert not urgency.read(text).urgent
 
 
 @pytest.mark.parametrize(
@@ -79,4 +79,4 @@ def test_ordinary_questions_are_not_urgent(urgency: MessageSignals, text: str) -
 def test_a_phrase_starts_a_word_except_after_an_arabic_particle(
     urgency: MessageSignals, text: str, refused: str | None
 ) -> None:
-    assert urgency.refusal(text) == refused
+    assert urgency.read(text).refusal == refused
