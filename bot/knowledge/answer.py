@@ -62,7 +62,11 @@ def _card_lines(contact: Contact, field: ContactField, catalog: Catalog, languag
             lines.append(localised(contact.opening_hours_note, language))
         return lines
     value = getattr(contact, field)
-    return [f"{catalog.text(_LEADING_LABEL[field], language)}: {value}"] if value else []
+    lines = [f"{catalog.text(_LEADING_LABEL[field], language)}: {value}"] if value else []
+    if field == "appointment_url" and contact.appointment_note:  # "by phone only", "up to three weeks ahead"
+        note = localised(contact.appointment_note, language)
+        lines.append(note if value else f"{catalog.text('label_appointment', language)}: {note}")
+    return lines
 
 
 def contact_card(contact: Contact, catalog: Catalog, language: str, first: Sequence[str] = ()) -> str:

@@ -126,6 +126,7 @@ def check_knowledge(kb: KnowledgeBase, today: date) -> list[Problem]:
             "name": contact.name,
             "address_note": contact.address_note,
             "opening_hours_note": contact.opening_hours_note,
+            "appointment_note": contact.appointment_note,
         }
         for key, texts in texts_by_key.items():
             missing = [lang for lang in REQUIRED_LANGUAGES if texts and not texts.get(lang)]

@@ -163,6 +163,8 @@ class Contact(Strict):
     email: str | None = None
     website: HttpUrl | None = None
     appointment_url: HttpUrl | None = None  # online booking, where the office has it
+    # per language: how to get an appointment as the source says (by phone or e-mail, how far ahead, walk-in times)
+    appointment_note: dict[str, str] = Field(default_factory=dict)
     handles: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
     source: Source

@@ -116,6 +116,26 @@ def test_the_card_leads_with_the_detail_asked_for_and_says_when_the_source_gives
     assert card[2] == f"E-mail: {catalog.text('detail_not_given', 'en')}"
 
 
+def test_how_to_book_is_the_appointment_detail_when_the_office_has_no_booking_page() -> None:
+    catalog = catalog_for(Settings().knowledge_dir / "ui")
+    note = {
+        "de": "Termine nur telefonisch, höchstens drei Wochen im Voraus.",
+        "en": "By phone only, up to 3 weeks ahead.",
+    }
+    by_phone = Contact.model_validate(contact("office", appointment_url=None, appointment_note=note))
+    card = contact_card(by_phone, catalog, "en", first=("appointment_url",)).splitlines()
+    assert card[1] == f"{catalog.text('label_appointment', 'en')}: By phone only, up to 3 weeks ahead."
+    assert catalog.text("detail_not_given", "en") not in "\n".join(card)
+    online = Contact.model_validate(
+        contact("office", appointment_url="https://termine.example.org", appointment_note=note)
+    )
+    lines = contact_card(online, catalog, "de", first=("appointment_url",)).splitlines()
+    assert lines[1:3] == [
+        f"{catalog.text('label_appointment', 'de')}: https://termine.example.org/",
+        "Termine nur telefonisch, höchstens drei Wochen im Voraus.",
+    ]
+
+
 def fact(text: dict[str, str], url: str = str(SOURCE["url"])) -> dict[str, object]:
     return {"text": text, "source": {"url": url, "title": "Official page", "read": "2026-12-04"}}
 
