@@ -11,6 +11,8 @@ sweep that keeps confident wrong answers at or below 3 %.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from bot.understanding.classifier import TextClassifier
 from engine.embedding import Embedder
 
 CONFIDENT_PROBABILITY = 0.88
+FACT_VECTORS = "fact-vectors"  # file name prefix in the cache directory
 
 
 @dataclass(frozen=True)
@@ -98,13 +101,34 @@ class KnowledgeIndex:
         self._fact_vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # entry id: (vectors, the fact of each)
         if self._classifier is not None:
             texts = [text for eid in self._ids for fact in kb.entries[eid].facts for text in fact.text.values()]
-            vectors = self._classifier.embeddings(texts, cache_dir)  # one pass over the cache file for all entries
+            vectors = self._fact_embeddings(texts, cache_dir)
             start = 0
             for eid in self._ids:
                 owners = np.array([n for n, fact in enumerate(kb.entries[eid].facts) for _ in fact.text], dtype=int)
                 if len(owners):
                     self._fact_vectors[eid] = (vectors[start : start + len(owners)], owners)
                     start += len(owners)
+
+    def _fact_embeddings(self, texts: list[str], cache_dir: Path | None) -> np.ndarray:
+        """The facts' vectors from a file of their own (a few MB), so that a start with the classifier's weights
+        cached does not read the shared vector file (about 30 MB) for them; written when the facts change."""
+        assert self._classifier is not None
+        if cache_dir is None:
+            return self._classifier.embeddings(texts)
+        content = "\x00".join([type(self._embedder).__name__, *texts])
+        path = cache_dir / f"{FACT_VECTORS}-{hashlib.sha256(content.encode()).hexdigest()[:20]}.npz"
+        if path.exists():
+            with np.load(path) as stored:
+                vectors: np.ndarray = stored["vectors"]
+                if len(vectors) == len(texts):
+                    return vectors
+        vectors = self._classifier.embeddings(texts, cache_dir)
+        for old in cache_dir.glob(f"{FACT_VECTORS}-*.npz"):  # the vectors of facts since changed
+            old.unlink(missing_ok=True)
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
+        np.savez(partial, vectors=vectors)
+        os.replace(partial, path)
+        return vectors
 
     def facts_by_relevance(self, entry: Entry, question: str) -> list[Fact]:
         """The entry's facts, the one closest in meaning to the question (in any of its languages) first: "Can I

@@ -102,3 +102,28 @@ def test_a_save_always_keeps_its_own_texts_whatever_the_limit(tmp_path: Path, mo
     cache.add(texts, embedder.query(texts))
     cache.save(current=texts)
     assert VectorCache(tmp_path / "vectors.npz").missing(texts) == []
+
+
+def test_a_start_with_everything_cached_reads_the_facts_vectors_from_their_own_file(
+    knowledge: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = first(knowledge, 3)
+    question = "Can I travel with it?"
+    built = KnowledgeIndex(kb, CountingEmbedder(), tmp_path)
+    order = {eid: built.facts_by_relevance(kb.entries[eid], question) for eid in kb.entries}
+
+    def unread(*args: object) -> None:
+        raise AssertionError("the shared vector file was read")
+
+    monkeypatch.setattr(VectorCache, "__init__", unread)
+    again = KnowledgeIndex(kb, CountingEmbedder(), tmp_path)
+    assert {eid: again.facts_by_relevance(kb.entries[eid], question) for eid in kb.entries} == order
+    assert len(list(tmp_path.glob("fact-vectors-*.npz"))) == 1
+
+
+def test_changed_facts_are_embedded_again_and_replace_the_old_file(knowledge: KnowledgeBase, tmp_path: Path) -> None:
+    KnowledgeIndex(first(knowledge, 2), CountingEmbedder(), tmp_path)
+    old = set(tmp_path.glob("fact-vectors-*.npz"))
+    KnowledgeIndex(first(knowledge, 3), CountingEmbedder(), tmp_path)
+    new = set(tmp_path.glob("fact-vectors-*.npz"))
+    assert len(new) == 1 and new != old
