@@ -10,7 +10,8 @@ import yaml
 
 from bot.__main__ import kb_check
 from bot.infra.settings import Settings
-from bot.knowledge.base import check_knowledge, load_knowledge
+from bot.knowledge.base import KnowledgeBase, check_knowledge, completeness_table, load_knowledge
+from bot.knowledge.schema import CONTACT_FIELDS, Contact
 from bot.understanding.language import SUPPORTED_LANGUAGES
 from tests.factories import SOURCE, contact, entry, write_knowledge
 
@@ -66,6 +67,7 @@ def test_a_contact_card_missing_a_language_fails(tmp_path: Path) -> None:
     office = contact(
         "office",
         opening_hours_note={"de": "Nur mit Termin", "en": "By appointment only"},
+        appointment_note={"de": "Nur telefonisch", "en": "By phone only"},
         address_note={lang: "Basement" for lang in ("de", "en", "tr", "ar", "uk", "ru", "es", "fr", "pl", "ro")},
     )
     del office["name"]["ar"]
@@ -73,6 +75,20 @@ def test_a_contact_card_missing_a_language_fails(tmp_path: Path) -> None:
     assert any("name in ar missing" in p for p in problems)
     assert any("address_note in fa missing" in p for p in problems)
     assert any("opening_hours_note in tr, ar, uk, ru, es, fr, pl, ro, fa missing" in p for p in problems)
+    assert any("appointment_note in tr, ar, uk, ru, es, fr, pl, ro, fa missing" in p for p in problems)
+
+
+def test_the_completeness_table_tells_a_booking_note_from_a_gap() -> None:
+    by_phone = Contact.model_validate(contact("by-phone", appointment_note={"en": "By phone only"}))
+    silent = Contact.model_validate(contact("silent"))
+    gap = Contact.model_validate(contact("gap", not_in_source=["email"]))
+    rows = completeness_table(KnowledgeBase(contacts={c.id: c for c in (by_phone, silent, gap)}))
+    booking = CONTACT_FIELDS.index("appointment_url") + 1
+    assert {row[0]: row[booking] for row in rows} == {
+        "by-phone": "how to book",
+        "silent": "not in source",
+        "gap": "MISSING",
+    }
 
 
 def test_a_missing_checklist_fails(tmp_path: Path) -> None:
