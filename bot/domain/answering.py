@@ -171,7 +171,7 @@ def answer_question(
 def _with_signals(services: DialogueServices, question: str, turn: TurnContext, found: Outcome) -> Outcome:
     """A request to refuse is refused, distress or a wish for a person gets an advisor offered; the answer `found`
     goes with them where there is one, not instead of them."""
-    signals = services.signals.read(question)
+    signals = services.signals.read(question, answered=found.kind in ("answer", "ask_city"))
     if signals.refusal is not None:
         refused = refuse(services, turn, signals.refusal)
         if signals.refusal not in REFUSALS_WITH_ANSWER or found.kind != "answer":

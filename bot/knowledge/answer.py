@@ -64,8 +64,8 @@ def _card_lines(contact: Contact, field: ContactField, catalog: Catalog, languag
     value = getattr(contact, field)
     lines = [f"{catalog.text(_LEADING_LABEL[field], language)}: {value}"] if value else []
     if field == "appointment_url" and contact.appointment_note:  # "by phone only", "up to three weeks ahead"
-        note = localised(contact.appointment_note, language)
-        lines.append(note if value else f"{catalog.text('label_appointment', language)}: {note}")
+        booking = localised(contact.appointment_note, language)
+        lines.append(booking if value else f"{catalog.text('label_appointment', language)}: {booking}")
     return lines
 
 

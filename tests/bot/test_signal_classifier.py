@@ -4,6 +4,7 @@ The messages below are in neither the word lists nor the examples."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import yaml
 
@@ -12,7 +13,14 @@ from bot.domain.dialogue import DialogueServices
 from bot.infra.i18n import catalog_for
 from bot.infra.settings import Settings
 from bot.knowledge.schema import REQUIRED_LANGUAGES
-from bot.understanding.signals import SIGNALS, MessageSignals, Signals
+from bot.understanding.signals import (
+    SIGNAL_PROBABILITY,
+    SIGNAL_PROBABILITY_UNANSWERED,
+    SIGNALS,
+    MessageSignals,
+    SignalClassifier,
+    Signals,
+)
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +110,31 @@ def test_a_word_list_hit_in_a_plain_question_is_overruled_by_the_classifier(
 )
 def test_distress_with_the_same_words_is_still_recognised(services: DialogueServices, text: str) -> None:
     assert services.signals.read(text).urgent
+
+
+class FixedProbabilities:
+    """Stands in for the trained classifier: the same probabilities for every message (none first, then SIGNALS)."""
+
+    def __init__(self, **probabilities: float) -> None:
+        self.row = [probabilities.pop("none", 0.0), *(probabilities.get(signal, 0.0) for signal in SIGNALS)]
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        return np.array([self.row] * len(texts))
+
+
+def learned(**probabilities: float) -> SignalClassifier:
+    classifier = object.__new__(SignalClassifier)
+    classifier._classifier = FixedProbabilities(**probabilities)  # type: ignore[assignment]
+    return classifier
+
+
+def test_without_an_answer_weaker_distress_or_wish_for_a_person_is_enough_but_not_for_a_refusal() -> None:
+    weak = (SIGNAL_PROBABILITY + SIGNAL_PROBABILITY_UNANSWERED) / 2
+    lists = Settings().knowledge_dir / "i18n"
+    for signal in ("urgent", "person"):
+        signals = MessageSignals(lists, learned(none=1 - weak, **{signal: weak}))
+        assert getattr(signals.read("…", answered=True), signal) is False
+        assert getattr(signals.read("…", answered=False), signal) is True
+    forgery = MessageSignals(lists, learned(none=1 - weak, forgery=weak))
+    assert forgery.read("…", answered=False).refusal is None
+    assert MessageSignals(lists, learned(none=0.5, forgery=0.5)).read("…").refusal == "forgery"
