@@ -146,8 +146,10 @@ def train_softmax(
             if new_loss <= loss + 1e-4 * rate * slope or rate < 1e-10:
                 break
             rate /= 2
-        steps.append(candidate - theta)
-        changes.append(new_gradient - gradient)
+        step, change = candidate - theta, new_gradient - gradient
+        if float(step @ change) > 1e-12:  # only pairs with curvature: a flat step would divide by zero below
+            steps.append(step)
+            changes.append(change)
         if len(steps) > MEMORY:
             steps.pop(0)
             changes.pop(0)

@@ -127,3 +127,11 @@ def test_changed_facts_are_embedded_again_and_replace_the_old_file(knowledge: Kn
     KnowledgeIndex(first(knowledge, 3), CountingEmbedder(), tmp_path)
     new = set(tmp_path.glob("fact-vectors-*.npz"))
     assert len(new) == 1 and new != old
+
+
+
+def test_training_on_points_it_cannot_separate_ends_without_a_division_by_zero() -> None:
+    # The same point under two labels: the optimum is reached exactly, and the last step has no curvature.
+    features = np.array([[1.0, 0.0], [1.0, 0.0]], np.float32)
+    weights, bias = classifier_module.train_softmax(features, np.array([0, 1]), 2)
+    assert classifier_module.softmax(features[:1] @ weights + bias)[0][0] == pytest.approx(0.5, abs=0.01)
