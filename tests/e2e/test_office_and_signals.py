@@ -1,6 +1,6 @@
-"""Questions people really ask, through the chat API of the real stack: an office's hours, phone and address in
-several languages (the card leads with the detail, in the user's language); distress offers a person; requests the
-bot must refuse are refused in the user's language."""
+"""Questions people really ask, through the chat API of the real stack: an office's hours, phone, address and how
+to book in several languages (the card leads with the detail, in the user's language); distress offers a person;
+requests the bot must refuse are refused in the user's language."""
 
 from __future__ import annotations
 
@@ -27,6 +27,15 @@ OFFICE_QUESTIONS = [
     ("What is the address of the foreigners office in Witten?", "en", "witten-auslaenderbehoerde", "address"),
     ("ما هو عنوان مكتب الأجانب في بوخوم؟", "ar", "bochum-auslaenderbehoerde", "address"),
     ("Where is the Welcome Office in Bochum?", "en", "bochum-welcome-office", "address"),
+    # No booking page: how to book, as the source says (phone, e-mail, how far ahead), instead of "not given".
+    ("Wie bekomme ich einen Termin im Bürgerzentrum Herne?", "de", "herne-buergerbuero", "appointment_url"),
+    (
+        "How do I get an appointment at the foreigners office in Herne?",
+        "en",
+        "herne-auslaenderbehoerde",
+        "appointment_url",
+    ),
+    ("Как записаться в бюргербюро в Хаттингене?", "ru", "hattingen-buergerbuero", "appointment_url"),
 ]
 
 
@@ -48,6 +57,8 @@ def test_an_office_question_is_answered_with_the_detail_first_in_the_users_langu
         "opening_hours": f"{catalog.text('label_hours', language)}: {hours}",
         "phone": f"{catalog.text('label_phone', language)}: {contact.phone}",
         "address": f"{catalog.text('label_address', language)}: {contact.address}",
+        "appointment_url": f"{catalog.text('label_appointment', language)}: "
+        + localised(contact.appointment_note, language),
     }[detail]
     assert lines[1] == expected  # the detail asked for leads
     assert str(contact.source.url) in text
