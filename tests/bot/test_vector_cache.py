@@ -129,7 +129,6 @@ def test_changed_facts_are_embedded_again_and_replace_the_old_file(knowledge: Kn
     assert len(new) == 1 and new != old
 
 
-
 def test_training_on_points_it_cannot_separate_ends_without_a_division_by_zero() -> None:
     # The same point under two labels: the optimum is reached exactly, and the last step has no curvature.
     features = np.array([[1.0, 0.0], [1.0, 0.0]], np.float32)
