@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from bot.infra.settings import PROJECT_ROOT, Settings
+from bot.infra.yamlfile import read_yaml
 
 BASE = PROJECT_ROOT / "endpoints.yml"
 
@@ -60,7 +61,7 @@ def lock_store(url: str, namespace: str) -> dict[str, Any]:
 
 
 def engine_endpoints(settings: Settings) -> dict[str, Any]:
-    endpoints: dict[str, Any] = yaml.safe_load(BASE.read_text(encoding="utf-8")) or {}
+    endpoints: dict[str, Any] = read_yaml(BASE) or {}
     if settings.engine_tracker_store_url:
         endpoints["tracker_store"] = tracker_store(settings.engine_tracker_store_url)
         if settings.redis_url:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from bot.infra.yamlfile import read_yaml
 
 FALLBACK_LANGUAGES = ("en", "de")
 
@@ -33,7 +33,7 @@ class Catalog:
         strings: dict[str, dict[str, str]] = {}
         languages: dict[str, LanguageInfo] = {}
         for path in sorted(directory.glob("*.yml")):
-            raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            raw: dict[str, Any] = read_yaml(path) or {}
             code = raw.get("language")
             if code != path.stem or not isinstance(raw.get("strings"), dict):
                 raise CatalogError(f"{path}: needs `language: {path.stem}` and a `strings` mapping")

@@ -12,6 +12,7 @@ from typing import Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.infra.yamlfile import read_yaml
 from bot.knowledge.schema import (
     CHECKLIST_LANGUAGES,
     CITY_IDS,
@@ -83,7 +84,7 @@ def _load_folder(folder: Path, model: type[Item], problems: list[Problem]) -> di
 
 def _load(path: Path, model: type[Model], problems: list[Problem]) -> Model | None:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
         return model.model_validate(raw)
     except yaml.YAMLError as exc:
         problems.append(Problem(str(path), f"not valid YAML: {exc}"))

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from bot.infra.yamlfile import read_yaml
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.schema import Entry, Fact
 from bot.understanding.classifier import TextClassifier
@@ -50,7 +50,7 @@ def load_uncovered(path: Path) -> list[str]:
     """Questions the knowledge base deliberately does not answer (a YAML list of strings)."""
     if not path.exists():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    data = read_yaml(path) or []
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a list of questions")
     return [str(q).strip() for q in data if str(q).strip()]

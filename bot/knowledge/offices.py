@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import spacy
-import yaml
 from spacy.language import Language
 
+from bot.infra.yamlfile import read_yaml
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.schema import Contact
 from bot.understanding.signals import TermMatcher
@@ -65,7 +65,7 @@ def _regex_escape(text: str) -> str:
 
 class OfficeRecognizer:
     def __init__(self, offices_file: Path) -> None:
-        data = yaml.safe_load(offices_file.read_text(encoding="utf-8")) or {}
+        data = read_yaml(offices_file) or {}
         self._nlp = spacy.blank("xx")
         ruler = self._nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
         patterns = [

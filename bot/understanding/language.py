@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-import yaml
-
+from bot.infra.yamlfile import read_yaml
 from bot.understanding.text import fold
 
 SUPPORTED_LANGUAGES = ("de", "en", "tr", "ar", "uk", "ru", "es", "fr", "pl", "ro", "fa")
@@ -148,7 +147,7 @@ def training_examples(nlu_dir: Path, languages: Iterable[str] = SUPPORTED_LANGUA
     for path in sorted(nlu_dir.glob("*.yml")):
         if path.stem not in languages:
             continue
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+        for block in (read_yaml(path) or {}).get("nlu", []):
             for line in str(block.get("examples", "")).splitlines():
                 example = _ENTITY.sub(r"\1", line.strip().removeprefix("- "))
                 if example:

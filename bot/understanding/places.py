@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import spacy
-import yaml
 
+from bot.infra.yamlfile import read_yaml
 from bot.understanding.text import fold
 
 
@@ -68,7 +68,7 @@ def _edits(a: str, b: str, limit: int) -> int:
 
 class PlaceRecognizer:
     def __init__(self, places_file: Path) -> None:
-        data = yaml.safe_load(places_file.read_text(encoding="utf-8")) or {}
+        data = read_yaml(places_file) or {}
         self._names: dict[str, str] = {}
         self._city_names: dict[str, str] = {}
         for city, info in (data.get("cities") or {}).items():

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
+from bot.infra.yamlfile import read_yaml
 from bot.understanding.classifier import TextClassifier
 from bot.understanding.text import fold
 from engine.embedding import Embedder
@@ -75,7 +75,7 @@ class TermMatcher:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+    return (read_yaml(path) or {}) if path.exists() else {}
 
 
 class SignalClassifier:
