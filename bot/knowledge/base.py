@@ -20,6 +20,7 @@ from bot.knowledge.schema import (
     REQUIRED_LANGUAGES,
     Checklist,
     Contact,
+    ContactField,
     Entry,
     Figure,
     Menu,
@@ -199,20 +200,18 @@ def _figure_problems(where: str, figure: Figure, today: date) -> list[Problem]:
 def completeness_table(kb: KnowledgeBase) -> list[list[str]]:
     """Per contact and detail: "yes", "not in source" (the official page states nothing about it) or "MISSING";
     for booking without a link, "how to book" when the source says how (phone, e-mail, walk-in)."""
-    rows = []
-    for contact in sorted(kb.contacts.values(), key=lambda c: c.id):
-        cells = [
-            "yes"
-            if contact.has(name)
-            else "how to book"
-            if name == "appointment_url" and contact.appointment_note
-            else "not in source"
-            if name in contact.not_in_source
-            else "MISSING"
-            for name in CONTACT_FIELDS
-        ]
-        rows.append([contact.id, *cells])
-    return rows
+    return [
+        [contact.id, *(_detail_state(contact, name) for name in CONTACT_FIELDS)]
+        for contact in sorted(kb.contacts.values(), key=lambda c: c.id)
+    ]
+
+
+def _detail_state(contact: Contact, name: ContactField) -> str:
+    if contact.has(name):
+        return "yes"
+    if name == "appointment_url" and contact.appointment_note:
+        return "how to book"
+    return "not in source" if name in contact.not_in_source else "MISSING"
 
 
 def _menu_problems(kb: KnowledgeBase) -> list[Problem]:
