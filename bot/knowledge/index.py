@@ -12,6 +12,7 @@ sweep that keeps confident wrong answers at or below 3 %.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ from engine.embedding import Embedder
 
 CONFIDENT_PROBABILITY = 0.88
 FACT_VECTORS = "fact-vectors"  # file name prefix in the cache directory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -118,10 +121,12 @@ class KnowledgeIndex:
         content = "\x00".join([type(self._embedder).__name__, *texts])
         path = cache_dir / f"{FACT_VECTORS}-{hashlib.sha256(content.encode()).hexdigest()[:20]}.npz"
         if path.exists():
-            with np.load(path) as stored:
-                vectors: np.ndarray = stored["vectors"]
-                if len(vectors) == len(texts):
-                    return vectors
+            try:
+                with np.load(path) as stored:
+                    loaded: np.ndarray = stored["vectors"]
+                    return loaded
+            except (OSError, ValueError, KeyError) as exc:  # a torn or foreign file: made again below
+                log.warning("ignoring the unreadable fact vectors %s (%s)", path, exc)
         vectors = self._classifier.embeddings(texts, cache_dir)
         for old in cache_dir.glob(f"{FACT_VECTORS}-*.npz"):  # the vectors of facts since changed
             old.unlink(missing_ok=True)

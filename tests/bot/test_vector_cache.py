@@ -134,3 +134,15 @@ def test_training_on_points_it_cannot_separate_ends_without_a_division_by_zero()
     features = np.array([[1.0, 0.0], [1.0, 0.0]], np.float32)
     weights, bias = classifier_module.train_softmax(features, np.array([0, 1]), 2)
     assert classifier_module.softmax(features[:1] @ weights + bias)[0][0] == pytest.approx(0.5, abs=0.01)
+
+
+def test_an_unreadable_fact_vector_file_is_made_again(knowledge: KnowledgeBase, tmp_path: Path) -> None:
+    kb = first(knowledge, 2)
+    question = "Can I travel with it?"
+    built = KnowledgeIndex(kb, CountingEmbedder(), tmp_path)
+    order = {eid: built.facts_by_relevance(kb.entries[eid], question) for eid in kb.entries}
+    (stored,) = tmp_path.glob("fact-vectors-*.npz")
+    stored.write_bytes(b"not a numpy file")
+    again = KnowledgeIndex(kb, CountingEmbedder(), tmp_path)
+    assert {eid: again.facts_by_relevance(kb.entries[eid], question) for eid in kb.entries} == order
+    assert stored.stat().st_size > 100
