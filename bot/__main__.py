@@ -34,8 +34,8 @@ def kb_check(settings: Settings) -> int:
 
 
 def kb_index(settings: Settings) -> int:
-    """Builds the knowledge matcher now (embeddings + classifier, minutes on a cold cache) so that neither the service
-    start nor the tests pay for it; a no-op while knowledge/ is unchanged."""
+    """Builds the topic and detail matchers and the signal classifier now (embeddings + classifiers, minutes on a cold
+    cache) so that neither the service start nor the tests pay for it; a no-op while knowledge/ is unchanged."""
     import logging
     import time
 
@@ -46,7 +46,7 @@ def kb_index(settings: Settings) -> int:
     started = time.monotonic()
     services = build_dialogue_services(settings, catalog_for(settings.knowledge_dir / "ui"))
     print(
-        f"==> knowledge matcher ready: {len(services.knowledge.kb.entries)} entries "
+        f"==> knowledge matchers ready: {len(services.knowledge.kb.entries)} entries "
         f"({time.monotonic() - started:.0f} s; cached in {settings.cache_dir / 'embeddings'})"
     )
     return 0

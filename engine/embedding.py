@@ -27,7 +27,11 @@ _message_vectors: ContextVar[Optional[Dict[str, np.ndarray]]] = ContextVar("mess
 def one_message() -> Iterator[None]:
     """Within this block a single query text is embedded once, however many classifiers read it (the knowledge
     matcher, the signal classifier); nothing is remembered beyond it, so a benchmark that repeats its messages
-    measures what each new message costs."""
+    measures what each new message costs. Inside another such block, the outer one's vectors serve (the knowledge
+    index reads a question with two classifiers, and the signal classifier reads it after)."""
+    if _message_vectors.get() is not None:
+        yield
+        return
     token = _message_vectors.set({})
     try:
         yield

@@ -7,6 +7,12 @@ on e5 vectors plus character n-grams (spelling, German compounds), which also le
 questions (knowledge/i18n/uncovered.yml), gives a probability that can be thresholded. Place names are cut out first:
 the city is handled separately. The threshold was chosen on bench/answers (make bench-answers): the lowest of its
 sweep that keeps confident wrong answers at or below 3 %.
+
+People mostly ask for a detail ("How long may a trial day with an Opportunity Card last?"), which the topic matcher
+is often unsure about: the detail lies in an entry's facts, and its words are those of several topics. A second
+classifier, the detail matcher, learns the entries from their facts and from questions asking for them
+(`detail_questions`); when the topic matcher is unsure and the detail matcher all but certain, its entry is answered,
+the fact closest to the question first.
 """
 
 from __future__ import annotations
@@ -24,9 +30,12 @@ from bot.infra.yamlfile import read_yaml
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.schema import Entry, Fact
 from bot.understanding.classifier import TextClassifier
-from engine.embedding import Embedder
+from engine.embedding import Embedder, one_message
 
 CONFIDENT_PROBABILITY = 0.88
+# The detail matcher answers from this probability (bench-dev's facts 82.4 -> 86.4 %, bench-answers 86.9 -> 87.6 %
+# right and 2.5 -> 2.6 % wrong; at 0.9 wrong rose to 2.9 %, at 0.98 it rescued half as many; docs/benchmarks.md).
+DETAIL_PROBABILITY = 0.95
 FACT_VECTORS = "fact-vectors"  # file name prefix in the cache directory
 
 log = logging.getLogger(__name__)
@@ -43,6 +52,7 @@ class SearchResult:
     matches: list[Match]
     confident: bool
     not_covered: float = 0.0  # probability that the knowledge base does not cover the question at all
+    by_detail: bool = False  # confident because the detail matcher is, not the topic matcher
 
     @property
     def best(self) -> Match | None:
@@ -71,33 +81,43 @@ class KnowledgeIndex:
         self.kb = kb
         self._embedder = embedder
         self._ids = sorted(kb.entries)
-        texts: list[str] = []
-        labels: list[int] = []
-        for number, entry_id in enumerate(self._ids):
-            entry = kb.entries[entry_id]
-            # The answers themselves are examples too: they carry the topic's vocabulary in every language. The facts
-            # are not: details often name other topics' words, and as examples they lowered bench-answers from 86.9
-            # to 85.1 % right (wrong 2.5 -> 2.8 %).
-            examples = [q for variants in entry.questions.values() for q in variants]
-            examples += [translation.text for translation in entry.answer.values()]
-            texts += examples
-            labels += [number] * len(examples)
         negatives = uncovered or []
-        texts += negatives
-        labels += [len(self._ids)] * len(negatives)  # the last class: not covered
-        self._classifier = (
-            TextClassifier(
-                "knowledge",
-                texts,
-                np.array(labels),
-                len(self._ids) + 1,
-                embedder,
-                cache_dir,
-                prepare=without_places,
-                what="knowledge matcher",
+
+        def matcher(name: str, examples: Callable[[Entry], list[str]]) -> TextClassifier | None:
+            """A classifier over the entries from their `examples`, with one more class: not covered."""
+            texts: list[str] = []
+            labels: list[int] = []
+            for number, entry_id in enumerate(self._ids):
+                found = examples(kb.entries[entry_id])
+                texts += found
+                labels += [number] * len(found)
+            if not texts:
+                return None
+            texts += negatives
+            labels += [len(self._ids)] * len(negatives)  # the last class: not covered
+            classes = len(self._ids) + 1
+            what = f"{name} matcher"
+            return TextClassifier(
+                name, texts, np.array(labels), classes, embedder, cache_dir, prepare=without_places, what=what
             )
-            if self._ids
-            else None
+
+        # The answers themselves are examples too: they carry the topic's vocabulary in every language. The facts are
+        # not: details often name other topics' words, and as examples they lowered bench-answers from 86.9 to 85.1 %
+        # right (wrong 2.5 -> 2.8 %).
+        self._classifier = matcher(
+            "knowledge",
+            lambda entry: [
+                *(q for variants in entry.questions.values() for q in variants),
+                *(translation.text for translation in entry.answer.values()),
+            ],
+        )
+        # The detail matcher: the same entries, learnt from their facts and the questions asking for them.
+        self._details = matcher(
+            "details",
+            lambda entry: [
+                *(text for fact in entry.facts for text in fact.text.values()),
+                *(q for variants in entry.detail_questions.values() for q in variants),
+            ],
         )
 
         # Each fact's sentence vectors (one per language), to show the facts closest to a question first.
@@ -159,11 +179,13 @@ class KnowledgeIndex:
         89.7 -> 90.4 % right and 2.1 -> 1.7 % wrong, with the threshold at 0.88 instead of 0.85)."""
         if self._classifier is None:
             return SearchResult([], False)
-        probabilities = self._classifier.probabilities([question])[0]
+        with one_message():  # the topic and the detail matcher embed the question once
+            return self._search(question, audience, limit)
+
+    def _search(self, question: str, audience: str | None, limit: int) -> SearchResult:
+        assert self._classifier is not None
         eligible = [audience is None or audience in self.kb.entries[eid].audience for eid in self._ids]
-        if audience is not None:  # P(entry | question, audience): entries for others take no share
-            probabilities = np.where([*eligible, True], probabilities, 0.0)
-            probabilities /= probabilities.sum()
+        probabilities = self._conditioned(self._classifier, question, eligible)
         not_covered = float(probabilities[-1])
         candidates = [(eid, p) for eid, p, ok in zip(self._ids, probabilities[:-1], eligible, strict=True) if ok]
         ranked = sorted(candidates, key=lambda item: item[1], reverse=True)
@@ -171,4 +193,22 @@ class KnowledgeIndex:
         if not matches:
             return SearchResult([], False)
         best = matches[0].score
-        return SearchResult(matches, best >= CONFIDENT_PROBABILITY and best > not_covered, not_covered)
+        if best >= CONFIDENT_PROBABILITY and best > not_covered:
+            return SearchResult(matches, True, not_covered)
+        if self._details is not None:
+            details = self._conditioned(self._details, question, eligible)
+            top = int(np.argmax(details))
+            if top < len(self._ids) and details[top] >= DETAIL_PROBABILITY:
+                chosen = Match(self.kb.entries[self._ids[top]], float(details[top]))
+                others = [match for match in matches if match.entry.id != chosen.entry.id]
+                return SearchResult([chosen, *others][:limit], True, not_covered, by_detail=True)
+        return SearchResult(matches, False, not_covered)
+
+    def _conditioned(self, classifier: TextClassifier, question: str, eligible: list[bool]) -> np.ndarray:
+        """P(entry | question, audience): entries for others take no share ("not covered", the last class, keeps its
+        own)."""
+        probabilities: np.ndarray = classifier.probabilities([question])[0]
+        if not all(eligible):
+            probabilities = np.where([*eligible, True], probabilities, 0.0)
+            probabilities /= probabilities.sum()
+        return probabilities

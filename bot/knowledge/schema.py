@@ -68,6 +68,9 @@ class Entry(Strict):
     answer: dict[str, Translation]
     facts: list[Fact] = Field(default_factory=list)  # details under the answer, each with its own source
     questions: dict[str, list[str]]
+    # Questions asking for one of the facts ("How long does the bank have to answer?"): examples of the detail
+    # matcher only; as the topic matcher's examples they pulled topic questions to neighbouring entries.
+    detail_questions: dict[str, list[str]] = Field(default_factory=dict)
     sources: list[Source] = Field(min_length=1)
     last_verified: date
 

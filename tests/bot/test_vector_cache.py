@@ -50,6 +50,7 @@ def texts_of(kb: KnowledgeBase) -> set[str]:
         for entry in kb.entries.values()
         for text in [
             *(q for qs in entry.questions.values() for q in qs),
+            *(q for qs in entry.detail_questions.values() for q in qs),  # the detail matcher's
             *(a.text for a in entry.answer.values()),
             *(t for fact in entry.facts for t in fact.text.values()),  # embedded to show the closest fact first
         ]
