@@ -242,7 +242,10 @@ def test_the_page_language_gives_way_to_the_language_the_user_writes(stack: Stac
 def test_delete_my_data_erases_the_conversation_and_the_page_forgets_it(stack: Stack, page: Any) -> None:
     catalog = catalog_for(Settings().knowledge_dir / "ui")
     start_chat(page, stack, "Hallo")
-    stored = page.evaluate("() => JSON.parse(Object.entries(localStorage).find(([k]) => k.startsWith('glueckauf'))[1])")
+    # A bot line on the page does not prove the widget has stored the conversation yet (this read once failed in CI).
+    saved = "Object.entries(localStorage).find(([k]) => k.startsWith('glueckauf'))"
+    page.wait_for_function(f"() => {{ const found = {saved}; return found && JSON.parse(found[1]).token; }}")
+    stored = page.evaluate(f"() => JSON.parse({saved}[1])")
     assert stored["id"] and stored["token"]
     page.once("dialog", lambda dialog: dialog.accept())
     widget(page).locator("button.erase").click()
