@@ -35,7 +35,7 @@ MEMORY = 10  # correction pairs kept
 TOLERANCE = 1e-4  # stop when ten iterations lowered the objective by less than this share of it
 EMBED_CHUNK = 256  # texts per embedding call; progress is logged between calls (a cold start takes minutes)
 
-VECTOR_CACHE_LIMIT = 20_000  # vectors kept across knowledge versions (~30 MB); beyond it the oldest go
+VECTOR_CACHE_LIMIT = 40_000  # vectors kept across knowledge versions (~60 MB); beyond it the oldest go
 
 _trained: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per process: tests build many apps from one KB
 
