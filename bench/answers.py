@@ -138,6 +138,10 @@ def main() -> int:
     print()
     threshold_table = [[t, *rates(r["all"]), rates(first_part(r))[2]] for t, r in threshold_rows]
     print(table(["threshold", "top-1", "not sure", "wrong", "wrong, first part"], threshold_table))
+    detail_rows = sweep(services, questions, index_module, "DETAIL_PROBABILITY", (0.9, 0.95, 0.98, 1.01))
+    print()
+    detail_table = [[t, *rates(r["all"])] for t, r in detail_rows]
+    print(table(["detail matcher from (1.01: off)", "top-1", "not sure", "wrong"], detail_table))
     offer_rows = sweep(services, questions, answering, "SUGGEST_PROBABILITY", (0.1, 0.15, 0.2, 0.3, 0.4))
     print()
     print(table(["suggest from", "offered", "offered, uncovered"], [[t, *offers(r["all"])] for t, r in offer_rows]))
