@@ -35,6 +35,7 @@ MEMORY = 10  # correction pairs kept
 TOLERANCE = 1e-4  # stop when ten iterations lowered the objective by less than this share of it
 EMBED_CHUNK = 256  # texts per embedding call; progress is logged between calls (a cold start takes minutes)
 
+WEIGHT_VERSIONS_KEPT = 3  # trained weights per classifier name: the newest used (two checkouts may share the cache)
 VECTOR_CACHE_LIMIT = 40_000  # vectors kept across knowledge versions (~60 MB); beyond it the oldest go
 
 _trained: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per process: tests build many apps from one KB
@@ -179,6 +180,13 @@ def _two_loop(gradient: np.ndarray, steps: list[np.ndarray], changes: list[np.nd
     return q
 
 
+def _prune(directory: Path, name: str) -> None:
+    """Weights of earlier training data (about 2 MB for each knowledge change) go, but for the newest used ones."""
+    versions = sorted(directory.glob(f"{name}-*.npz"), key=lambda path: path.stat().st_mtime, reverse=True)
+    for old in versions[WEIGHT_VERSIONS_KEPT:]:
+        old.unlink(missing_ok=True)
+
+
 class TextClassifier:
     """`texts[i]` belongs to class `labels[i]` of `classes`. `prepare` rewrites every text before it is featurised
     (the knowledge matcher cuts place names out). Trained weights are cached in `cache_dir` as <name>-<hash>.npz,
@@ -209,6 +217,7 @@ class TextClassifier:
             if path and path.exists():
                 with np.load(path) as stored:
                     _trained[key] = (stored["weights"], stored["bias"])
+                os.utime(path)  # used now: the last to be pruned
             else:
                 log.info("training the %s on %d texts (cached afterwards)", what, len(texts))
                 features = self.features(texts, cache_dir)
@@ -216,6 +225,7 @@ class TextClassifier:
                 if path:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     np.savez(path, weights=_trained[key][0], bias=_trained[key][1])
+                    _prune(path.parent, name)
         self._weights, self._bias = _trained[key]
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -128,6 +129,24 @@ def test_changed_facts_are_embedded_again_and_replace_the_old_file(knowledge: Kn
     KnowledgeIndex(first(knowledge, 3), CountingEmbedder(), tmp_path)
     new = set(tmp_path.glob("fact-vectors-*.npz"))
     assert len(new) == 1 and new != old
+
+
+def test_weights_of_earlier_knowledge_go_but_the_newest_used_stay(
+    knowledge: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(classifier_module, "_trained", {})  # as a new process: read from the files
+    built = {}
+    for n in (2, 3, 4):
+        before = set(tmp_path.glob("knowledge-*.npz"))
+        KnowledgeIndex(first(knowledge, n), CountingEmbedder(), tmp_path)
+        (built[n],) = set(tmp_path.glob("knowledge-*.npz")) - before
+        os.utime(built[n], (1_000_000 + n, 1_000_000 + n))  # built in this order, seconds apart
+    classifier_module._trained.clear()
+    KnowledgeIndex(first(knowledge, 2), CountingEmbedder(), tmp_path)  # the oldest is used again
+    KnowledgeIndex(first(knowledge, 5), CountingEmbedder(), tmp_path)  # a new version: one has to go
+    kept = set(tmp_path.glob("knowledge-*.npz"))
+    assert len(kept) == classifier_module.WEIGHT_VERSIONS_KEPT
+    assert built[2] in kept and built[4] in kept and built[3] not in kept
 
 
 def test_training_on_points_it_cannot_separate_ends_without_a_division_by_zero() -> None:
