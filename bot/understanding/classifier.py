@@ -7,6 +7,7 @@ spelling and German compounds; a softmax gives probabilities that can be thresho
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -217,7 +218,8 @@ class TextClassifier:
             if path and path.exists():
                 with np.load(path) as stored:
                     _trained[key] = (stored["weights"], stored["bias"])
-                os.utime(path)  # used now: the last to be pruned
+                with contextlib.suppress(OSError):  # a read-only cache (a container's, built with the image) is fine
+                    os.utime(path)  # used now: the last to be pruned
             else:
                 log.info("training the %s on %d texts (cached afterwards)", what, len(texts))
                 features = self.features(texts, cache_dir)

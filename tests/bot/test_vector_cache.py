@@ -149,6 +149,23 @@ def test_weights_of_earlier_knowledge_go_but_the_newest_used_stay(
     assert built[2] in kept and built[4] in kept and built[3] not in kept
 
 
+def test_weights_in_a_cache_it_may_not_write_are_still_read(
+    knowledge: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A container's cache is built with the image and read-only at run time: marking a file used must not fail."""
+    monkeypatch.setattr(classifier_module, "_trained", {})  # as a new process: trained, then read from the files
+    KnowledgeIndex(first(knowledge, 2), CountingEmbedder(), tmp_path)
+    classifier_module._trained.clear()
+
+    def refused(*args: object) -> None:
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(classifier_module.os, "utime", refused)
+    embedder = CountingEmbedder()
+    KnowledgeIndex(first(knowledge, 2), embedder, tmp_path)
+    assert embedder.embedded == []  # read from the files, nothing trained or embedded again
+
+
 def test_training_on_points_it_cannot_separate_ends_without_a_division_by_zero() -> None:
     # The same point under two labels: the optimum is reached exactly, and the last step has no curvature.
     features = np.array([[1.0, 0.0], [1.0, 0.0]], np.float32)
