@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ import numpy as np
 from bot.infra.yamlfile import read_yaml
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.schema import Entry, Fact
-from bot.understanding.classifier import TextClassifier
+from bot.understanding.classifier import TextClassifier, prune_versions, save_arrays
 from engine.embedding import Embedder, one_message
 
 CONFIDENT_PROBABILITY = 0.88
@@ -148,11 +147,8 @@ class KnowledgeIndex:
             except (OSError, ValueError, KeyError) as exc:  # a torn or foreign file: made again below
                 log.warning("ignoring the unreadable fact vectors %s (%s)", path, exc)
         vectors = self._classifier.embeddings(texts, cache_dir)
-        for old in cache_dir.glob(f"{FACT_VECTORS}-*.npz"):  # the vectors of facts since changed
-            old.unlink(missing_ok=True)
-        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
-        np.savez(partial, vectors=vectors)
-        os.replace(partial, path)
+        save_arrays(path, vectors=vectors)
+        prune_versions(cache_dir, FACT_VECTORS, keep=1)  # the vectors of facts since changed go
         return vectors
 
     def facts_by_relevance(self, entry: Entry, question: str) -> list[Fact]:

@@ -15,6 +15,7 @@ import re
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,7 @@ TOLERANCE = 1e-4  # stop when ten iterations lowered the objective by less than 
 EMBED_CHUNK = 256  # texts per embedding call; progress is logged between calls (a cold start takes minutes)
 
 WEIGHT_VERSIONS_KEPT = 3  # trained weights per classifier name: the newest used (two checkouts may share the cache)
+PARTIAL_SUFFIX = ".partial.npz"  # a file being written, renamed to its own name when complete
 VECTOR_CACHE_LIMIT = 40_000  # vectors kept across knowledge versions (~60 MB); beyond it the oldest go
 
 _trained: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per process: tests build many apps from one KB
@@ -79,11 +81,8 @@ class VectorCache:
             self._vectors[key] = self._vectors.pop(key)
         if len(self._vectors) > VECTOR_CACHE_LIMIT:
             self._vectors = dict(list(self._vectors.items())[-max(VECTOR_CACHE_LIMIT, len(wanted)) :])
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(f"{self.path.stem}.{os.getpid()}.partial.npz")
         keys = list(self._vectors)
-        np.savez(partial, keys=np.array(keys), vectors=np.array([self._vectors[k] for k in keys], np.float32))
-        os.replace(partial, self.path)
+        save_arrays(self.path, keys=np.array(keys), vectors=np.array([self._vectors[k] for k in keys], np.float32))
 
 
 def char_ngrams(texts: list[str]) -> np.ndarray:
@@ -181,10 +180,26 @@ def _two_loop(gradient: np.ndarray, steps: list[np.ndarray], changes: list[np.nd
     return q
 
 
-def _prune(directory: Path, name: str) -> None:
-    """Weights of earlier training data (about 2 MB for each knowledge change) go, but for the newest used ones."""
-    versions = sorted(directory.glob(f"{name}-*.npz"), key=lambda path: path.stat().st_mtime, reverse=True)
-    for old in versions[WEIGHT_VERSIONS_KEPT:]:
+def save_arrays(path: Path, **arrays: Any) -> None:
+    """An .npz file written atomically: a process reading it meanwhile sees the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.stem}.{os.getpid()}{PARTIAL_SUFFIX}")
+    np.savez(partial, **arrays)
+    os.replace(partial, path)
+
+
+def prune_versions(directory: Path, prefix: str, keep: int) -> None:
+    """Of the files `<prefix>-<hash>.npz` (one per version of what they were made from), all but the `keep` most
+    recently written or used go; files still being written by another process stay."""
+
+    def used(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except FileNotFoundError:  # pruned by another process meanwhile
+            return 0.0
+
+    versions = [path for path in directory.glob(f"{prefix}-*.npz") if not path.name.endswith(PARTIAL_SUFFIX)]
+    for old in sorted(versions, key=used, reverse=True)[keep:]:
         old.unlink(missing_ok=True)
 
 
@@ -225,9 +240,8 @@ class TextClassifier:
                 features = self.features(texts, cache_dir)
                 _trained[key] = train_softmax(features, labels, classes, what=what)
                 if path:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    np.savez(path, weights=_trained[key][0], bias=_trained[key][1])
-                    _prune(path.parent, name)
+                    save_arrays(path, weights=_trained[key][0], bias=_trained[key][1])
+                    prune_versions(path.parent, name, WEIGHT_VERSIONS_KEPT)
         self._weights, self._bias = _trained[key]
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:

@@ -149,6 +149,16 @@ def test_weights_of_earlier_knowledge_go_but_the_newest_used_stay(
     assert built[2] in kept and built[4] in kept and built[3] not in kept
 
 
+def test_pruning_leaves_a_file_another_process_is_still_writing(tmp_path: Path) -> None:
+    for number in range(4):
+        classifier_module.save_arrays(tmp_path / f"knowledge-{number}.npz", weights=np.zeros(1))
+        os.utime(tmp_path / f"knowledge-{number}.npz", (1_000_000 + number, 1_000_000 + number))
+    writing = tmp_path / "knowledge-4.99.partial.npz"
+    writing.write_bytes(b"half")
+    classifier_module.prune_versions(tmp_path, "knowledge", keep=2)
+    assert {path.name for path in tmp_path.iterdir()} == {"knowledge-3.npz", "knowledge-2.npz", writing.name}
+
+
 def test_weights_in_a_cache_it_may_not_write_are_still_read(
     knowledge: KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
