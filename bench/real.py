@@ -27,9 +27,12 @@ from typing import Any
 import httpx
 import yaml
 
+from bot.domain.answering import answer_question, office_for_answered
+from bot.domain.dialogue import TurnContext
 from bot.infra.i18n import catalog_for
 from bot.infra.settings import PROJECT_ROOT, Settings
 from bot.infra.tables import table
+from bot.knowledge import index as index_module
 from bot.stack import Stack, free_port
 from bot.understanding.text import fold
 
@@ -158,6 +161,55 @@ def run(base_url: str, questions: list[dict[str, Any]], show_misses: str) -> dic
     return verdicts
 
 
+def ask_in_process(services: Any, question: dict[str, Any]) -> Reply:
+    """What `ask` gets through the stack, from the answering code alone: no engine, no language detection (the
+    question's language is given), the city button clicked as there."""
+    turn = TurnContext("bench-real", question["lang"], None, question.get("audience") or "candidate", "api")
+    outcome = answer_question(services, question["q"], turn)
+    texts, buttons = [outcome.text], outcome.buttons
+    city = question.get("city")
+    if city and any(str(b.get("payload", "")).startswith("/inform_city") for b in buttons):
+        chosen = TurnContext(turn.conversation_id, turn.language, city, turn.audience, turn.channel)
+        if outcome.awaits_city and outcome.entry_id:
+            then = office_for_answered(services, outcome.entry_id, chosen, city)
+        else:
+            then = answer_question(services, question["q"], chosen, city_chosen=True)
+        if then is not None:
+            texts.append(then.text)
+            buttons = then.buttons
+    state = "handoff" if outcome.hand_off_now else "bot"
+    return Reply("\n\n".join(texts), buttons, state, question["lang"])
+
+
+RANKING_THRESHOLDS = (1.01, 0.7, 0.5, 0.0)  # 1.01: no topic answered (office cards and the detail matcher)
+
+
+def ranking(questions: list[dict[str, Any]]) -> str:
+    """How good the topic matcher's ranking is beside its confidence: the factual questions answered in process
+    with the confidence threshold as configured and lower, down to 0 (the top entry answered whenever it is more
+    probable than "not covered"). For seeing where the misses are; the threshold is chosen on bench-answers."""
+    from bot.app import build_dialogue_services  # loads the matchers: only for this diagnosis
+
+    settings = Settings()
+    services = build_dialogue_services(settings, catalog_for(settings.knowledge_dir / "ui"))
+    scorer = Scorer()
+    facts = [question for question in questions if question["kind"] == "fact"]
+    configured = index_module.CONFIDENT_PROBABILITY
+    rows = []
+    try:
+        for threshold in sorted({configured, *RANKING_THRESHOLDS}, reverse=True):
+            index_module.CONFIDENT_PROBABILITY = threshold
+            verdicts = [scorer.verdict(question, ask_in_process(services, question)) for question in facts]
+            label = f"{threshold:.2f}{' (set)' if threshold == configured else ''}"
+            rows.append(
+                [label, share(verdicts), share(verdicts, "answered, detail missing"), share(verdicts, "no answer")]
+            )
+    finally:
+        index_module.CONFIDENT_PROBABILITY = configured
+    headers = ["topic threshold", "facts: detail in reply", "answered, detail missing", "no answer"]
+    return f"{len(facts)} factual questions, in process (no engine)\n\n" + table(headers, rows)
+
+
 def knowledge_text(folder: Path | None = None) -> str:
     """Everything knowledge/ states (entries, contacts, figures), as one text: what any reply could contain."""
     root = folder or Settings().knowledge_dir
@@ -236,8 +288,16 @@ def main() -> int:
         help="real: the held-out set (never tuned to); dev: the development set, whose misses are shown with "
         "question and reply for diagnosis",
     )
+    parser.add_argument(
+        "--ranking",
+        action="store_true",
+        help="instead: the factual questions in process with the topic threshold as set and lower (docs/benchmarks.md)",
+    )
     args = parser.parse_args()
     questions = load_questions(QUESTIONS.parent / args.set)
+    if args.ranking:
+        print(ranking(questions))
+        return 0
     show = "replies" if args.set == "dev" else ("ids" if args.misses else "")
     started = time.monotonic()
     if args.url:
