@@ -34,6 +34,16 @@ class OfficeQuestion:
 # French, Italian and Romanian write an elided article joined to the next word ("l'Ausländerbehörde", "dell'IHK",
 # "d'Herne"); spaCy keeps "l'ausländerbehörde" as one token, which no office name starts.
 _ELISION = re.compile(r"(?<!\w)(\w{1,2}|qu|jusqu|lorsqu|puisqu|dell|all|dall|nell|sull)['\u2019](?=\w)")
+# Turkish writes a case ending after an apostrophe on a name ("IHK'ya", "Handwerkskammer'e", "Jobcenter'dan"):
+# the name is the word before it.
+_SUFFIX = re.compile(r"(?<=\w{3})['\u2019](?=\w{1,5}(?!\w))")
+
+
+def _names_apart(text: str) -> str:
+    """The text with elided articles and case endings split from the names they are written onto."""
+    return _SUFFIX.sub(" '", _ELISION.sub(r"\1' ", fold(text)))
+
+
 # Arabic writes "and", "to", "with", "as" joined to the next word ("لقسم التجنس", "بمكتب الأجانب"): the first word of an
 # Arabic-script name may carry them.
 _ARABIC_PROCLITICS = "(?:[وف])?(?:[بلك])?"
@@ -45,7 +55,7 @@ def _token_pattern(nlp: Language, name: str) -> list[dict[str, Any]]:
     a word ending in "*" matches every word starting with it ("ausländerbeh*" finds "Ausländerbehörde"); the first
     word of an Arabic-script name also with the particles written joined to it."""
     pattern: list[dict[str, Any]] = []
-    for word in _ELISION.sub(r"\1' ", fold(name)).split():
+    for word in _names_apart(name).split():
         prefix = word.endswith("*") and len(word) > 1
         tokens = [token.text for token in nlp.make_doc(word.rstrip("*") if prefix else word)]
         for number, token in enumerate(tokens):
@@ -85,7 +95,7 @@ class OfficeRecognizer:
     def question(self, text: str) -> OfficeQuestion | None:
         """The office question a message asks, if it names an office and asks for one of its details. A message
         naming several kinds ("Bochum Belediyesi Yabancılar Dairesi") means the one named at most length."""
-        doc = self._nlp(_ELISION.sub(r"\1' ", fold(text)))
+        doc = self._nlp(_names_apart(text))
         details = tuple(detail for detail in DETAILS if self._details[detail].matches(text))
         if not doc.ents or not details:
             return None
