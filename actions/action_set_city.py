@@ -5,7 +5,6 @@ list of our cities again; a message the classifier took for a city but that name
 from __future__ import annotations
 
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -14,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from starlette.concurrency import run_in_threadpool
 
 from actions.action_answer_question import ActionAnswerQuestion
-from bot.domain.answering import Outcome, answer_question, city_buttons, office_for_answered
+from bot.domain.answering import Outcome, answer_for_city, answer_question, city_buttons
 from bot.domain.dialogue import TurnContext, city_name, control_message, first_entity
 from bot.knowledge.schema import CITY_IDS
 
@@ -61,13 +60,11 @@ class ActionSetCity(ActionAnswerQuestion):
         question = pending or (None if text.startswith("/") else text)
         answered: Outcome | None = None
         if question:
+            # A pending question answered before the city was known: now only its office (and the city's source).
+            answered_entry = tracker.get_slot("last_entry") if pending else None
             answered = await run_in_threadpool(
-                partial(answer_question, city_chosen=True), self.services, question, replace(turn, city=city), failed
+                answer_for_city, self.services, question, turn, city, failed, answered_entry
             )
-        last_entry = tracker.get_slot("last_entry")
-        if pending and answered is not None and answered.kind == "answer" and answered.entry_id == last_entry:
-            # The answer came before the city: now only its office (and the source for the city).
-            answered = office_for_answered(self.services, last_entry, turn, city) or answered
         if answered is not None and question and (pending or _asks(text, answered)):
             # "Where is the Welcome Office in Bochum?" names a city but is a question: answer it (or say not sure).
             events = self.respond(dispatcher, turn, question, failed, replace(answered, city=answered.city or city))

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import yaml
 
-from bot.domain.answering import answer_question, office_for_answered
+from bot.domain.answering import answer_for_city, answer_question
 from bot.domain.dialogue import TurnContext
 from bot.infra.i18n import catalog_for
 from bot.infra.settings import PROJECT_ROOT, Settings
@@ -120,6 +120,11 @@ class Scorer:
         return "answered" if self.is_answer(reply) else "right"
 
 
+def asks_for_city(buttons: list[dict[str, Any]]) -> bool:
+    """Whether the reply's buttons ask which city (the user then clicks theirs)."""
+    return any(str(button.get("payload", "")).startswith("/inform_city") for button in buttons)
+
+
 def ask(client: httpx.Client, question: dict[str, Any]) -> Reply:
     """A new conversation with the question's audience; the city button when the bot asks for the city."""
     started = client.post("/api/conversations", json={"audience": question.get("audience") or "candidate"}).json()
@@ -129,7 +134,7 @@ def ask(client: httpx.Client, question: dict[str, Any]) -> Reply:
     seen = list(result["replies"])  # what the user reads: the answer, and the city's office once they chose one
     buttons = [b for m in result["replies"] for b in (m.get("data") or {}).get("buttons") or []]
     city = question.get("city")
-    if city and any(str(b.get("payload", "")).startswith("/inform_city") for b in buttons):
+    if city and asks_for_city(buttons):
         payload = f'/inform_city{{"city":"{city}"}}'
         result = client.post(url, json={"text": payload}, headers=headers).json()
         seen += result["replies"]
@@ -168,15 +173,11 @@ def ask_in_process(services: Any, question: dict[str, Any]) -> Reply:
     outcome = answer_question(services, question["q"], turn)
     texts, buttons = [outcome.text], outcome.buttons
     city = question.get("city")
-    if city and any(str(b.get("payload", "")).startswith("/inform_city") for b in buttons):
-        chosen = TurnContext(turn.conversation_id, turn.language, city, turn.audience, turn.channel)
-        if outcome.awaits_city and outcome.entry_id:
-            then = office_for_answered(services, outcome.entry_id, chosen, city)
-        else:
-            then = answer_question(services, question["q"], chosen, city_chosen=True)
-        if then is not None:
-            texts.append(then.text)
-            buttons = then.buttons
+    if city and asks_for_city(buttons):
+        answered = outcome.entry_id if outcome.kind == "answer" else None  # the engine's `last_entry` slot
+        then = answer_for_city(services, question["q"], turn, city, answered_entry=answered)
+        texts.append(then.text)
+        buttons = then.buttons
     state = "handoff" if outcome.hand_off_now else "bot"
     return Reply("\n\n".join(texts), buttons, state, question["lang"])
 

@@ -384,6 +384,22 @@ def office_for_answered(services: DialogueServices, entry_id: str, turn: TurnCon
     return Outcome("answer", text, entry_id=entry.id, city=city, recorded=True)
 
 
+def answer_for_city(
+    services: DialogueServices,
+    question: str,
+    turn: TurnContext,
+    city: str,
+    failed_turns: int = 0,
+    answered_entry: str | None = None,
+) -> Outcome:
+    """The question the bot asked the city for, answered for the `city` the user chose. When it was answered already
+    from `answered_entry` before the city was known, only what depends on the city (the office's card, the source)."""
+    answered = answer_question(services, question, replace(turn, city=city), failed_turns, city_chosen=True)
+    if answered_entry and answered.kind == "answer" and answered.entry_id == answered_entry:
+        return office_for_answered(services, answered_entry, turn, city) or answered
+    return answered
+
+
 def outcome_control(services: DialogueServices, outcome: Outcome, turn: TurnContext, question: str) -> dict[str, Any]:
     """The control message that tells the gateway what this turn did: the city it learnt, the entry it used,
     and the facts the partners' insights record (the gateway scrubs the question before storing it)."""
