@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import yaml
 
+from bot.app import build_dialogue_services
 from bot.domain.answering import answer_for_city, answer_question
 from bot.domain.dialogue import TurnContext
 from bot.infra.i18n import catalog_for
@@ -189,8 +190,6 @@ def ranking(questions: list[dict[str, Any]]) -> str:
     """How good the topic matcher's ranking is beside its confidence: the factual questions answered in process
     with the confidence threshold as configured and lower, down to 0 (the top entry answered whenever it is more
     probable than "not covered"). For seeing where the misses are; the threshold is chosen on bench-answers."""
-    from bot.app import build_dialogue_services  # loads the matchers: only for this diagnosis
-
     settings = Settings()
     services = build_dialogue_services(settings, catalog_for(settings.knowledge_dir / "ui"))
     scorer = Scorer()
