@@ -20,6 +20,7 @@ import argparse
 import random
 import sys
 from collections import Counter, defaultdict
+from typing import NamedTuple
 
 from bench.report import table
 from bot.infra.settings import PROJECT_ROOT, Settings
@@ -76,37 +77,55 @@ def undeterminable(items: list[tuple[str, str]], found: list[Detection]) -> tupl
     return shared, lost, lost_for_language
 
 
-def language_report(detector: LanguageDetector, items: list[tuple[str, str]]) -> dict[str, tuple[float, ...]]:
-    """Per language and "all": accuracy, accuracy on determinable messages, ceiling, wrong-switch rate, accuracy on
-    messages of four words or more (a sentence, where a detector has something to go on)."""
+class LanguageScores(NamedTuple):
+    """One language's (or all) shares: identified; of the determinable messages (a text only one language's file
+    holds, with more than place names), all, the single words ("Wohnung", "Hi") and those of two words or more; the
+    ceiling; wrong switches; messages of four words or more (a sentence, where a detector has something to go on)."""
+
+    identified: float
+    determinable: float
+    one_word: float
+    two_words_or_more: float
+    ceiling: float
+    wrong_switch: float
+    sentences: float
+
+
+def _share(values: list[bool]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def _shares(hits: list[tuple[bool, bool, bool, bool, int]]) -> LanguageScores:
+    """`hits`: (right, determinable, within the ceiling, wrong switch, words) per message."""
+    determinable = [(right, words) for right, clear, _, _, words in hits if clear]
+    return LanguageScores(
+        identified=_share([h[0] for h in hits]),
+        determinable=_share([right for right, _ in determinable]),
+        one_word=_share([right for right, words in determinable if words == 1]),
+        two_words_or_more=_share([right for right, words in determinable if words > 1]),
+        ceiling=_share([h[2] for h in hits]),
+        wrong_switch=_share([h[3] for h in hits]),
+        sentences=_share([h[0] for h in hits if h[4] >= LONG_MESSAGE_WORDS]),
+    )
+
+
+def language_report(detector: LanguageDetector, items: list[tuple[str, str]]) -> dict[str, LanguageScores]:
+    """Per language and "all": the LanguageScores of the detector on `items` (language, message)."""
     found = [detector.detect(text) for _, text in items]
     shared, lost, lost_for_language = undeterminable(items, found)
-    rows: dict[str, list[tuple[bool, bool, bool, bool]]] = defaultdict(list)
-    sentences: dict[str, list[bool]] = defaultdict(list)
+    rows: dict[str, list[tuple[bool, bool, bool, bool, int]]] = defaultdict(list)
     for i, ((language, text), detection) in enumerate(zip(items, found, strict=True)):
         right = detection.language == language
         wrong_switch = not right and detection.confidence >= SWITCH_CONFIDENCE
+        words = len(text.split())
         # A language's ceiling is what a detector favouring that language could reach; the overall one is what one
         # detector can reach on all messages at once.
-        rows[language].append((right, i not in shared, i not in lost_for_language, wrong_switch))
-        rows["all"].append((right, i not in shared, i not in lost, wrong_switch))
-        if len(text.split()) >= LONG_MESSAGE_WORDS:
-            sentences[language].append(right)
-            sentences["all"].append(right)
-    report: dict[str, tuple[float, ...]] = {}
-    for key, hits in rows.items():
-        determinable = [right for right, clear, _, _ in hits if clear]
-        report[key] = (
-            sum(h[0] for h in hits) / len(hits),
-            sum(determinable) / len(determinable) if determinable else float("nan"),
-            sum(h[2] for h in hits) / len(hits),
-            sum(h[3] for h in hits) / len(hits),
-            sum(sentences[key]) / len(sentences[key]) if sentences[key] else float("nan"),
-        )
-    return report
+        rows[language].append((right, i not in shared, i not in lost_for_language, wrong_switch, words))
+        rows["all"].append((right, i not in shared, i not in lost, wrong_switch, words))
+    return {key: _shares(hits) for key, hits in rows.items()}
 
 
-REPORT_HEADERS = ["lang-id", "determinable", "ceiling", "wrong switch", ">= 4 words"]
+REPORT_HEADERS = ["lang-id", "determinable", "… one word", "… 2+ words", "ceiling", "wrong switch", ">= 4 words"]
 LONG_MESSAGE_WORDS = 4
 
 
@@ -116,12 +135,18 @@ def reference_detector(names: list[str]) -> LanguageDetector:
     return LanguageDetector(examples=[], ignore_words=names, weights=(0.0, 0.0))
 
 
-def comparison_rows(ours: dict[str, tuple[float, ...]], reference: dict[str, tuple[float, ...]]) -> list[list[object]]:
+def comparison_rows(ours: dict[str, LanguageScores], reference: dict[str, LanguageScores]) -> list[list[object]]:
     """Per detector: accuracy on all and on determinable messages, wrong switches, and its errors against ours."""
-    errors = 1 - ours["all"][0]
+    errors = 1 - ours["all"].identified
     return [
-        [name, report["all"][0], report["all"][1], report["all"][3], (1 - report["all"][0]) / errors if errors else 1.0]
-        for name, report in (("ours", ours), ("reference (lingua + script rules)", reference))
+        [
+            name,
+            scores.identified,
+            scores.determinable,
+            scores.wrong_switch,
+            (1 - scores.identified) / errors if errors else 1.0,
+        ]
+        for name, scores in (("ours", ours["all"]), ("reference (lingua + script rules)", reference["all"]))
     ]
 
 
