@@ -137,4 +137,15 @@ def test_without_an_answer_weaker_distress_or_wish_for_a_person_is_enough_but_no
         assert getattr(signals.read("…", answered=False), signal) is True
     forgery = MessageSignals(lists, learned(none=1 - weak, forgery=weak))
     assert forgery.read("…", answered=False).refusal is None
-    assert MessageSignals(lists, learned(none=0.5, forgery=0.5)).read("…").refusal == "forgery"
+    assert MessageSignals(lists, learned(none=0.4, forgery=0.6)).read("…").refusal == "forgery"
+
+
+def test_a_refusal_needs_the_request_more_probable_than_an_ordinary_question_a_person_does_not() -> None:
+    """ "Can I bring a printed passport photo?" at 0.47 forgery, 0.53 ordinary is a question: no refusal. The same
+    doubt about a wish for a person still offers one: that costs the user nothing."""
+    lists = Settings().knowledge_dir / "i18n"
+    doubt = {"none": 0.53}
+    assert SIGNAL_PROBABILITY < 0.47 < 0.53
+    assert MessageSignals(lists, learned(**doubt, forgery=0.47)).read("…").refusal is None
+    assert MessageSignals(lists, learned(**doubt, legal_opinion=0.47)).read("…").refusal is None
+    assert MessageSignals(lists, learned(**doubt, person=0.47)).read("…").person is True
