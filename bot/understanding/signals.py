@@ -35,9 +35,6 @@ ORDINARY_VETO = 0.95
 # refusing an innocent question is worse than offering a person ("change the address on my Romanian ID card at the
 # consulate" read as forgery at 0.3).
 SIGNAL_PROBABILITY_UNANSWERED = 0.3
-# A refusal also needs the classifier to find the request more probable than an ordinary question: "Can I bring a
-# printed passport photo?" at 0.47 forgery and 0.53 ordinary is a question, not a request to forge.
-REFUSE_ONLY_OVER_ORDINARY = True
 
 
 def _fold(text: str) -> str:
@@ -124,7 +121,9 @@ class SignalClassifier:
         weak = not answered and signal in ("urgent", "person")
         threshold = SIGNAL_PROBABILITY_UNANSWERED if weak else SIGNAL_PROBABILITY
         probable = probabilities[best] >= threshold
-        if signal in REFUSAL_KINDS and REFUSE_ONLY_OVER_ORDINARY:
+        # A refusal also needs the request more probable than an ordinary question: "Can I bring a printed passport
+        # photo?" read 0.47 forgery and 0.53 ordinary.
+        if signal in REFUSAL_KINDS:
             probable = probable and probabilities[best] > probabilities[0]
         return (signal if probable else None), float(probabilities[0])
 
